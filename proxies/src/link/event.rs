@@ -1,0 +1,142 @@
+//! What the link reports. Frames are recorded decoded and as (masked) hex, so a corrupt frame
+//! can still be shown and no card data is ever recorded.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::fault::Direction;
+use crate::wire::mask::{hex, masked_copy, masked_fields, scrub_raw};
+use crate::wire::{DecodeError, Dialect, Message, encode};
+
+/// Which end of a relayed connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The terminal's connection to the proxy.
+    Terminal,
+    /// The proxy's connection to the host.
+    Host,
+}
+
+/// What became of a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fate {
+    /// Passed on unchanged.
+    Forwarded,
+    /// Not delivered; a fault rule dropped it.
+    Dropped,
+}
+
+/// One frame seen by the proxy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FrameEvent {
+    /// Connection number, 1-based.
+    pub conn: u32,
+    /// Which way it travelled.
+    pub dir: Direction,
+    /// The MTI, when the frame decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mti: Option<String>,
+    /// Masked field values by number, when the frame decoded.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<u8, String>,
+    /// Why the frame did not decode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The message bytes (no framing header) as upper hex, with card data masked.
+    pub hex: String,
+    /// What the proxy did with it.
+    pub fate: Fate,
+    /// The fault rule that fired on it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+impl FrameEvent {
+    /// Builds the record of a frame, masking at the point of recording.
+    pub fn new(
+        conn: u32,
+        dir: Direction,
+        dialect: &Dialect,
+        raw: &[u8],
+        decoded: &Result<Message, DecodeError>,
+    ) -> Self {
+        let (mti, fields, error, hex_dump) = match decoded {
+            Ok(m) => {
+                let masked =
+                    encode(dialect, &masked_copy(dialect, m)).unwrap_or_else(|_| scrub_raw(raw));
+                (
+                    Some(m.mti().to_string()),
+                    masked_fields(dialect, m),
+                    None,
+                    hex(&masked),
+                )
+            }
+            Err(e) => (
+                None,
+                BTreeMap::new(),
+                Some(e.to_string()),
+                hex(&scrub_raw(raw)),
+            ),
+        };
+        FrameEvent {
+            conn,
+            dir,
+            mti,
+            fields,
+            error,
+            hex: hex_dump,
+            fate: Fate::Forwarded,
+            rule: None,
+        }
+    }
+
+    /// A field's masked value.
+    pub fn field(&self, n: u8) -> Option<&str> {
+        self.fields.get(&n).map(String::as_str)
+    }
+}
+
+/// Everything the link reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum LinkEvent {
+    /// A terminal connected to the proxy and the proxy reached the host.
+    ConnOpened {
+        /// Connection number.
+        conn: u32,
+    },
+    /// A terminal connected but the proxy could not reach the host.
+    UpstreamFailed {
+        /// Connection number.
+        conn: u32,
+        /// The connect error.
+        error: String,
+    },
+    /// A frame passed through (or was stopped by) the proxy.
+    Frame(FrameEvent),
+    /// One side of a connection ended.
+    ConnClosed {
+        /// Connection number.
+        conn: u32,
+        /// Which side ended it.
+        side: Side,
+        /// How: `eof`, or the I/O or framing error.
+        how: String,
+    },
+}
+
+/// Receives link events. Implementations stamp them with their own clock.
+pub trait EventSink: Send + Sync {
+    /// Records one event.
+    fn emit(&self, event: LinkEvent);
+}
+
+/// Time since the run started: simulated time in the simulation, monotonic time live.
+pub trait Clock: Send + Sync {
+    /// Now, relative to the run's start.
+    fn now(&self) -> Duration;
+}

@@ -1,0 +1,162 @@
+//! Masking, built into every path that shows a message (PCI DSS 3.3 / 3.4).
+//!
+//! A PAN is shown as its first 6 and last 4 digits; track data, PIN blocks, expiry and chip data
+//! are never shown. Only [`reveal_fields`] shows clear values, and only callers that were asked
+//! to (`--reveal`) use it.
+
+use std::collections::BTreeMap;
+
+use crate::wire::dialect::Dialect;
+use crate::wire::message::Message;
+use crate::wire::spec::{Enc, FieldSpec, Sensitivity};
+
+/// Masks a PAN to first 6 + last 4 digits, keeping its length. PANs too short to keep 10
+/// digits visible safely are masked entirely.
+pub fn mask_pan(pan: &str) -> String {
+    let n = pan.chars().count();
+    if n < 13 {
+        return "*".repeat(n);
+    }
+    pan.chars()
+        .enumerate()
+        .map(|(i, c)| if i < 6 || i >= n - 4 { c } else { '*' })
+        .collect()
+}
+
+/// The text a person may see for one field value.
+pub fn masked_value(spec: &FieldSpec, value: &[u8]) -> String {
+    match spec.sensitivity() {
+        Sensitivity::Pan => mask_pan(&String::from_utf8_lossy(value)),
+        Sensitivity::Secret => format!("[redacted, {} bytes]", value.len()),
+        Sensitivity::Clear => clear_value(spec, value),
+    }
+}
+
+/// The clear text of a value: ASCII as text (non-printables escaped), binary as upper hex.
+fn clear_value(spec: &FieldSpec, value: &[u8]) -> String {
+    match spec.enc {
+        Enc::Binary => hex(value),
+        Enc::Ascii => value
+            .iter()
+            .flat_map(|&b| std::ascii::escape_default(b))
+            .map(char::from)
+            .collect(),
+    }
+}
+
+/// Every present field, masked, keyed by number.
+pub fn masked_fields(dialect: &Dialect, msg: &Message) -> BTreeMap<u8, String> {
+    msg.fields()
+        .filter_map(|(n, v)| Some((n, masked_value(dialect.field(n)?, v))))
+        .collect()
+}
+
+/// Every present field in clear. The one deliberate way to see card data: callers must have
+/// been asked to reveal it.
+pub fn reveal_fields(dialect: &Dialect, msg: &Message) -> BTreeMap<u8, String> {
+    msg.fields()
+        .filter_map(|(n, v)| Some((n, clear_value(dialect.field(n)?, v))))
+        .collect()
+}
+
+/// A copy of `msg` whose sensitive values are replaced by same-length placeholders, so that
+/// encoding it gives a hex dump with the original layout and no card data.
+pub fn masked_copy(dialect: &Dialect, msg: &Message) -> Message {
+    let mut out = Message::with_capacity(msg.mti(), msg.numbers().count(), 64);
+    for (n, v) in msg.fields() {
+        let Some(spec) = dialect.field(n) else {
+            continue;
+        };
+        match spec.sensitivity() {
+            Sensitivity::Clear => out.set(n, v),
+            Sensitivity::Pan => out.set(n, mask_pan(&String::from_utf8_lossy(v)).as_bytes()),
+            Sensitivity::Secret => {
+                let fill = if spec.enc == Enc::Binary { 0u8 } else { b'*' };
+                out.set(n, vec![fill; v.len()])
+            }
+        };
+    }
+    out
+}
+
+/// Scrubs bytes that could not be decoded: any run of 13 or more ASCII digits (a possible PAN
+/// or track) keeps only its first 6 and last 4 digits. Used for hex dumps of corrupt frames,
+/// where field boundaries are unknown.
+pub fn scrub_raw(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        if !out[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < out.len() && out[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start >= 13 {
+            for b in &mut out[start + 6..i - 4] {
+                *b = b'*';
+            }
+        }
+    }
+    out
+}
+
+/// Upper-case hex, the form support engineers compare against host logs.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::dialect::ISO87;
+
+    #[test]
+    fn pan_keeps_first_six_and_last_four() {
+        assert_eq!(mask_pan("4761739001010010"), "476173******0010");
+        assert_eq!(mask_pan("6200000000000000005"), "620000*********0005");
+        assert_eq!(mask_pan("123456789"), "*********");
+    }
+
+    #[test]
+    fn secrets_never_show_and_binary_shows_as_hex() {
+        let f = |n| ISO87.field(n).unwrap();
+        assert_eq!(
+            masked_value(f(35), b"4761739001010010=25121"),
+            "[redacted, 22 bytes]"
+        );
+        assert_eq!(
+            masked_value(f(52), &[1, 2, 3, 4, 5, 6, 7, 8]),
+            "[redacted, 8 bytes]"
+        );
+        assert_eq!(masked_value(f(64), &[0xAB, 0x01]), "AB01");
+        assert_eq!(masked_value(f(11), b"000001"), "000001");
+    }
+
+    #[test]
+    fn masked_copy_keeps_lengths() {
+        let mut m = Message::new("0200".parse().unwrap());
+        m.set(2, "4761739001010010")
+            .set(52, [9u8; 8])
+            .set(11, "000001");
+        let c = masked_copy(&ISO87, &m);
+        assert_eq!(c.text(2), Some("476173******0010"));
+        assert_eq!(c.field(52), Some(&[0u8; 8][..]));
+        assert_eq!(c.text(11), Some("000001"));
+    }
+
+    #[test]
+    fn scrub_masks_long_digit_runs_only() {
+        let raw = b"0200xx164761739001010010yy000001";
+        let s = scrub_raw(raw);
+        assert_eq!(&s, b"0200xx164761********0010yy000001");
+    }
+}

@@ -1,0 +1,15 @@
+//! Everything about bytes on the wire: framing, the ISO 8583 codec, masking.
+
+pub mod codec;
+pub mod dialect;
+pub mod error;
+pub mod framing;
+pub mod mask;
+pub mod message;
+pub mod spec;
+
+pub use codec::{decode, encode, encode_into};
+pub use dialect::{Dialect, DialectName, ISO87};
+pub use error::{DecodeError, EncodeError};
+pub use framing::Framing;
+pub use message::{Message, Mti};
