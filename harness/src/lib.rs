@@ -1,1 +1,18 @@
-pub fn x() {}
+//! posfault: a chaos and network-fault testing harness for card-payment (ISO 8583) links.
+//!
+//! A [`scenario::Scenario`] names a terminal, a host, faults on the link between them, a
+//! schedule and expectations. [`runner::run`] plays it in a deterministic turmoil simulation
+//! and returns a [`runner::RunReport`]: the transcript of every frame, fault, timer and outcome,
+//! the host's journal, and the [`check`] verdicts. Same scenario + same seed = byte-identical
+//! transcript.
+
+pub mod check;
+pub mod cli;
+pub mod host;
+pub mod money;
+pub mod runner;
+pub mod scenario;
+pub mod terminal;
+pub mod timeline;
+pub mod transcript;
+pub mod wire;

@@ -2,6 +2,7 @@
 //! ([`fault`]), and the proxy loop that applies it to real or simulated TCP ([`link`]).
 //! Nothing here knows about tests, scenarios or checks.
 
+pub mod dur;
 pub mod fault;
 pub mod link;
 pub mod wire;

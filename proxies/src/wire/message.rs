@@ -35,7 +35,7 @@ impl Mti {
     /// already a response (third digit odd).
     pub fn response(&self) -> Option<Mti> {
         let function = self.0[2] - b'0';
-        if function % 2 == 1 || function == 9 {
+        if !function.is_multiple_of(2) || function == 9 {
             return None;
         }
         let mut d = self.0;
@@ -45,7 +45,7 @@ impl Mti {
 
     /// True for requests and advices (third digit even), false for their responses.
     pub fn is_request(&self) -> bool {
-        (self.0[2] - b'0') % 2 == 0
+        (self.0[2] - b'0').is_multiple_of(2)
     }
 }
 

@@ -1,0 +1,188 @@
+//! `reversal_after_no_response`: a financial request the terminal sent that got no valid reply
+//! in time may have been approved by the host; the terminal must reverse it (0400 with the
+//! original STAN, or field 90 naming it) before its next financial request.
+//!
+//! A reply counts when the proxy delivered it to the terminal within the response timeout of
+//! seeing the request, so the check needs no trust in the terminal's own report.
+
+use posfault_proxies::fault::Direction;
+use posfault_proxies::link::FrameEvent;
+
+use crate::check::{CheckInput, answers, is_reversible};
+use crate::transcript::At;
+
+pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
+    let frames: Vec<(At, &FrameEvent)> = input.transcript.frames().collect();
+    let mut findings = Vec::new();
+    for (i, &(at, req)) in frames.iter().enumerate() {
+        if req.dir != Direction::ToHost || !is_reversible(req) {
+            continue;
+        }
+        let later = &frames[i + 1..];
+        if later
+            .iter()
+            .any(|&rsp| answers((at, req), rsp, input.response_timeout))
+        {
+            continue;
+        }
+        let stan = req.field(11).unwrap_or("?");
+        let next = later
+            .iter()
+            .position(|&(_, f)| f.dir == Direction::ToHost && is_reversible(f));
+        let window = &later[..next.unwrap_or(later.len())];
+        if window.iter().any(|&(_, f)| reverses(f, req)) {
+            continue;
+        }
+        let until = match next {
+            Some(n) => format!(
+                "before the next {} (STAN {}) at {}",
+                later[n].1.mti.as_deref().unwrap_or("?"),
+                later[n].1.field(11).unwrap_or("?"),
+                later[n].0
+            ),
+            None => "by the end of the run".to_string(),
+        };
+        findings.push(format!(
+            "STAN {stan} was never reversed: its {} (seen at {at}, conn {}) got no valid reply within {}s, \
+             and no 0400 carrying STAN {stan} was sent {until}; expected a reversal, or the cardholder \
+             may stay charged",
+            req.mti.as_deref().unwrap_or("?"),
+            req.conn,
+            input.response_timeout.as_secs_f64(),
+        ));
+    }
+    findings
+}
+
+/// Whether `f` is a reversal of `req`: a 0400 towards the host with the same terminal id and
+/// either the same STAN or field 90 naming it.
+fn reverses(f: &FrameEvent, req: &FrameEvent) -> bool {
+    let stan = req.field(11);
+    f.dir == Direction::ToHost
+        && f.mti.as_deref() == Some("0400")
+        && f.field(41) == req.field(41)
+        && (f.field(11) == stan || f.field(90).and_then(|v| v.get(4..10)) == stan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transcript::{Event, EventKind, Transcript};
+    use posfault_proxies::link::{Fate, LinkEvent};
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    fn frame(dir: Direction, mti: &str, stan: &str, fate: Fate) -> FrameEvent {
+        let mut fields = BTreeMap::new();
+        fields.insert(11, stan.to_string());
+        fields.insert(41, "TERM0001".to_string());
+        FrameEvent {
+            conn: 1,
+            dir,
+            mti: Some(mti.into()),
+            fields,
+            error: None,
+            hex: String::new(),
+            fate,
+            rule: None,
+        }
+    }
+
+    fn transcript(frames: Vec<(u64, FrameEvent)>) -> Transcript {
+        Transcript {
+            events: frames
+                .into_iter()
+                .enumerate()
+                .map(|(i, (ms, f))| Event {
+                    at: At(ms),
+                    seq: i as u64,
+                    kind: EventKind::Link(LinkEvent::Frame(f)),
+                })
+                .collect(),
+        }
+    }
+
+    fn run(t: &Transcript) -> Vec<String> {
+        check(&CheckInput {
+            transcript: t,
+            journal: &[],
+            response_timeout: Duration::from_secs(60),
+        })
+    }
+
+    use Direction::{ToHost, ToTerminal};
+
+    #[test]
+    fn answered_request_needs_no_reversal() {
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (1010, frame(ToTerminal, "0210", "000001", Fate::Forwarded)),
+        ]);
+        assert!(run(&t).is_empty());
+    }
+
+    #[test]
+    fn dropped_reply_without_reversal_fails_naming_the_stan() {
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (1010, frame(ToTerminal, "0210", "000001", Fate::Dropped)),
+        ]);
+        let findings = run(&t);
+        assert_eq!(findings.len(), 1);
+        assert!(
+            findings[0].starts_with("STAN 000001 was never reversed"),
+            "{}",
+            findings[0]
+        );
+        assert!(
+            findings[0].contains("by the end of the run"),
+            "{}",
+            findings[0]
+        );
+    }
+
+    #[test]
+    fn dropped_reply_followed_by_reversal_passes() {
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (1010, frame(ToTerminal, "0210", "000001", Fate::Dropped)),
+            (61000, frame(ToHost, "0400", "000001", Fate::Forwarded)),
+        ]);
+        assert!(run(&t).is_empty());
+    }
+
+    #[test]
+    fn reversal_after_the_next_sale_is_too_late() {
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (70000, frame(ToHost, "0200", "000002", Fate::Forwarded)),
+            (70010, frame(ToTerminal, "0210", "000002", Fate::Forwarded)),
+            (80000, frame(ToHost, "0400", "000001", Fate::Forwarded)),
+        ]);
+        let findings = run(&t);
+        assert_eq!(findings.len(), 1);
+        assert!(
+            findings[0].contains("before the next 0200 (STAN 000002)"),
+            "{}",
+            findings[0]
+        );
+    }
+
+    #[test]
+    fn late_reply_does_not_count_as_an_answer() {
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (61001, frame(ToTerminal, "0210", "000001", Fate::Forwarded)),
+        ]);
+        assert_eq!(run(&t).len(), 1);
+    }
+
+    #[test]
+    fn reply_with_another_stan_is_no_answer() {
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (1010, frame(ToTerminal, "0210", "000009", Fate::Forwarded)),
+        ]);
+        assert_eq!(run(&t).len(), 1);
+    }
+}

@@ -1,0 +1,8 @@
+//! Running scenarios: wiring terminal, proxy and host in a seeded turmoil simulation, then
+//! judging the transcript.
+
+mod report;
+mod sim;
+
+pub use report::{OutcomeMismatch, RunReport};
+pub use sim::run;

@@ -1,0 +1,165 @@
+//! Scenario files: typed, strict (unknown fields are errors), with errors that name file, line,
+//! column, the path to the value and what would be right.
+
+mod load;
+mod locate;
+mod validate;
+
+use std::collections::BTreeMap;
+
+use posfault_proxies::dur::Dur;
+use posfault_proxies::fault::Rule;
+use posfault_proxies::wire::{DialectName, Framing};
+use serde::{Deserialize, Serialize};
+
+pub use load::{ScenarioError, load_file, load_str};
+
+use crate::check::CheckId;
+use crate::host::HostConfig;
+use crate::money::Amount;
+use crate::terminal::{FailReason, ReversalState, TerminalConfig, TxnResult};
+
+/// One fault story: who talks, over what, which faults hit, what happens, what must be seen.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short identifier, shown in verdict lines.
+    pub name: String,
+    /// What the scenario proves, in a sentence or two.
+    pub description: String,
+    /// The RNG seed; `--seed` and sweeps override it. Default 1.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulation tick. Network hops take at least one tick, so the transcript depends on it;
+    /// pin it. Default `10ms`.
+    #[serde(default = "default_tick")]
+    pub tick: Dur,
+    /// A run that has not finished after this much simulated time fails. Default `1h`.
+    #[serde(default = "default_time_limit")]
+    pub time_limit: Dur,
+    /// Wire dialect. Default `iso87`.
+    #[serde(default)]
+    pub dialect: DialectName,
+    /// Framing. Default `u16be`.
+    #[serde(default)]
+    pub framing: Framing,
+    /// The simulated network between the nodes.
+    #[serde(default)]
+    pub network: Network,
+    /// The terminal and its policy.
+    pub terminal: TerminalConfig,
+    /// The acquirer host.
+    pub host: HostConfig,
+    /// Fault rules on the link, evaluated in order.
+    #[serde(default)]
+    pub faults: Vec<Rule>,
+    /// What the terminal is asked to do, and when. Each step is a one-key map
+    /// (`- sale: {...}`); serde_yaml 0.9 wants YAML tags for enums unless told otherwise.
+    #[serde(with = "serde_yaml::with::singleton_map_recursive")]
+    pub schedule: Vec<Step>,
+    /// What must be seen for the scenario to pass.
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_tick() -> Dur {
+    Dur::from_millis(10)
+}
+
+fn default_time_limit() -> Dur {
+    Dur::from_secs(3600)
+}
+
+/// The simulated network.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// One-way latency of every hop (terminal-proxy, proxy-host). Default `5ms`.
+    #[serde(default = "default_latency")]
+    pub latency: Dur,
+}
+
+fn default_latency() -> Dur {
+    Dur::from_millis(5)
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            latency: default_latency(),
+        }
+    }
+}
+
+/// One step of the schedule.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// A purchase (0200).
+    Sale(Sale),
+}
+
+impl Step {
+    /// When the step is due.
+    pub fn at(&self) -> Dur {
+        match self {
+            Step::Sale(s) => s.at,
+        }
+    }
+
+    /// The transaction id the step reports under.
+    pub fn id(&self) -> &str {
+        match self {
+            Step::Sale(s) => &s.id,
+        }
+    }
+}
+
+/// A sale.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sale {
+    /// Transaction id, unique in the scenario; outcomes and expectations use it.
+    pub id: String,
+    /// When the sale starts, from the run's start (a busy terminal starts it when done with
+    /// the step before).
+    pub at: Dur,
+    /// Amount, e.g. `"12.34"`.
+    pub amount: Amount,
+    /// The `id` of a card in `host.cards`.
+    pub card: String,
+}
+
+/// What must hold for the scenario to pass.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Outcome per transaction id; only the given parts are compared.
+    #[serde(default)]
+    pub outcomes: BTreeMap<String, ExpectedOutcome>,
+    /// Checks that must fail (a defect scenario proves the oracle catches the bug); every other
+    /// check must pass.
+    #[serde(default)]
+    pub failing_checks: Vec<CheckId>,
+}
+
+/// The parts of an outcome a scenario pins.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedOutcome {
+    /// approved, declined or failed.
+    pub result: TxnResult,
+    /// Response code, for approvals and declines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rc: Option<String>,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<FailReason>,
+    /// Reversal state after a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reversal: Option<ReversalState>,
+}

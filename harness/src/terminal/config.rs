@@ -1,0 +1,88 @@
+//! The `terminal:` section of a scenario: identity, policy and defects.
+
+use posfault_proxies::dur::Dur;
+use serde::{Deserialize, Serialize};
+
+/// Identity and policy of the reference terminal.
+///
+/// Defaults follow field practice (see `shared/domain/terminal-rules.md`): reply timeout 60 s,
+/// connect timeout 30 s, reversal resent up to 3 times, 10 s apart.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalConfig {
+    /// Terminal id, field 41: 8 characters. Default `TERM0001`.
+    #[serde(default = "default_id")]
+    pub id: String,
+    /// Merchant id, field 42: 15 characters. Default `MERCHANT0000001`.
+    #[serde(default = "default_merchant")]
+    pub merchant: String,
+    /// How long to wait for a reply after sending a request. Default `60s`.
+    #[serde(default = "default_response_timeout")]
+    pub response_timeout: Dur,
+    /// How long to wait for a connection to the host. Default `30s`.
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout: Dur,
+    /// How many times an unacknowledged reversal is sent again after its first send. Default 3.
+    #[serde(default = "default_reversal_retries")]
+    pub reversal_retries: u32,
+    /// Pause between reversal sends. Default `10s`.
+    #[serde(default = "default_reversal_interval")]
+    pub reversal_interval: Dur,
+    /// Known terminal bugs to switch on, to prove the checks catch them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub defects: Vec<Defect>,
+}
+
+impl Default for TerminalConfig {
+    fn default() -> Self {
+        TerminalConfig {
+            id: default_id(),
+            merchant: default_merchant(),
+            response_timeout: default_response_timeout(),
+            connect_timeout: default_connect_timeout(),
+            reversal_retries: default_reversal_retries(),
+            reversal_interval: default_reversal_interval(),
+            defects: Vec::new(),
+        }
+    }
+}
+
+impl TerminalConfig {
+    /// Whether a defect is switched on.
+    pub fn has(&self, d: Defect) -> bool {
+        self.defects.contains(&d)
+    }
+}
+
+fn default_id() -> String {
+    "TERM0001".into()
+}
+
+fn default_merchant() -> String {
+    "MERCHANT0000001".into()
+}
+
+fn default_response_timeout() -> Dur {
+    Dur::from_secs(60)
+}
+
+fn default_connect_timeout() -> Dur {
+    Dur::from_secs(30)
+}
+
+fn default_reversal_retries() -> u32 {
+    3
+}
+
+fn default_reversal_interval() -> Dur {
+    Dur::from_secs(10)
+}
+
+/// A known terminal bug, switchable so scenarios can prove the checks catch it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Defect {
+    /// After a reply timeout the terminal forgets the sale instead of reversing it, leaving the
+    /// cardholder charged for a sale the merchant thinks failed.
+    NoReversalOnTimeout,
+}

@@ -1,0 +1,151 @@
+//! What the terminal does and reports. Outcomes are "what the terminal tells the merchant";
+//! the checks compare them with the host's journal.
+
+use posfault_proxies::dur::Dur;
+use serde::{Deserialize, Serialize};
+
+use crate::money::Amount;
+
+/// The terminal's verdict on a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxnResult {
+    /// The host approved it (RC 00).
+    Approved,
+    /// The host declined it with a response code.
+    Declined,
+    /// No valid answer: the outcome is unknown to the terminal, which must reverse.
+    Failed,
+}
+
+/// Why a transaction failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailReason {
+    /// No reply in time, or the connection was lost after the request was sent.
+    NoResponse,
+    /// A reply came but did not match the request or could not be read.
+    InvalidReply,
+    /// No connection to the host: nothing was sent, nothing needs reversing.
+    Connect,
+}
+
+/// Where the reversal of a failed transaction stands when the terminal reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReversalState {
+    /// The host acknowledged the reversal.
+    Acknowledged,
+    /// Still stored, to be sent before the next online transaction.
+    Pending,
+    /// No reversal exists (nothing was sent, or a defect dropped it).
+    None,
+}
+
+/// One transaction's reported outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// Transaction id from the schedule.
+    pub txn: String,
+    /// STAN the terminal used.
+    pub stan: String,
+    /// approved, declined or failed.
+    pub result: TxnResult,
+    /// Response code, when a valid reply came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rc: Option<String>,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<FailReason>,
+    /// Reversal state, for failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reversal: Option<ReversalState>,
+    /// What the terminal shows the merchant.
+    pub display: String,
+}
+
+/// Everything the terminal records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TerminalEvent {
+    /// A scheduled transaction started.
+    TxnStarted {
+        /// Transaction id.
+        txn: String,
+        /// Operation.
+        op: String,
+        /// STAN assigned.
+        stan: String,
+        /// Amount.
+        amount: Amount,
+        /// Masked PAN.
+        card: String,
+    },
+    /// The terminal could not connect.
+    ConnectFailed {
+        /// STAN of the request or reversal that could not be sent.
+        stan: String,
+        /// The error.
+        error: String,
+    },
+    /// No reply came within the response timeout.
+    Timeout {
+        /// STAN of the request.
+        stan: String,
+        /// The timeout that ran out.
+        after: Dur,
+    },
+    /// The connection closed or broke before a reply came.
+    ConnectionLost {
+        /// STAN of the request.
+        stan: String,
+        /// What happened.
+        error: String,
+    },
+    /// A reply came that did not match the request.
+    InvalidReply {
+        /// STAN of the request.
+        stan: String,
+        /// Which check the reply failed.
+        why: String,
+    },
+    /// A reversal became due and is stored until acknowledged.
+    ReversalQueued {
+        /// STAN of the original request.
+        stan: String,
+        /// Field 39 reason code carried by the reversal.
+        reason: String,
+    },
+    /// A reversal was sent.
+    ReversalSent {
+        /// STAN of the original request.
+        stan: String,
+        /// 1 for the first send.
+        attempt: u32,
+    },
+    /// The host acknowledged a reversal; the record is deleted.
+    ReversalAcked {
+        /// STAN of the original request.
+        stan: String,
+        /// RC of the 0410.
+        rc: String,
+    },
+    /// A reversal send got no acknowledgement.
+    ReversalUnanswered {
+        /// STAN of the original request.
+        stan: String,
+        /// Which send.
+        attempt: u32,
+        /// Why (timeout, connect failure, ...).
+        why: String,
+    },
+    /// All sends of a reversal went unanswered; it stays pending.
+    ReversalPending {
+        /// STAN of the original request.
+        stan: String,
+        /// Sends made.
+        attempts: u32,
+    },
+    /// The terminal reported an outcome.
+    Outcome(Outcome),
+}

@@ -1,0 +1,124 @@
+//! Building the terminal's requests: sale (0200) and its reversal (0400).
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use posfault_proxies::wire::{Message, Mti};
+
+use crate::host::Pan;
+use crate::money::Amount;
+
+/// The calendar time at run time zero: 2026-01-15 08:00:00 UTC. Fixed, so dates in messages
+/// depend only on simulated time, never on the wall clock.
+pub const RUN_EPOCH_UNIX: u64 = 1_768_464_000;
+
+/// Date and time fields for a moment `since_start` into the run.
+pub struct Stamp {
+    /// Field 7, MMDDhhmmss.
+    pub transmission: String,
+    /// Field 12, hhmmss.
+    pub time: String,
+    /// Field 13, MMDD.
+    pub date: String,
+}
+
+impl Stamp {
+    /// The stamp for a moment of the run.
+    pub fn at(since_start: Duration) -> Stamp {
+        let t = UNIX_EPOCH + Duration::from_secs(RUN_EPOCH_UNIX) + since_start;
+        // "YYYY-MM-DDThh:mm:ssZ"
+        let s = humantime::format_rfc3339_seconds(t).to_string();
+        let (mm, dd, hh, mi, ss) = (&s[5..7], &s[8..10], &s[11..13], &s[14..16], &s[17..19]);
+        Stamp {
+            transmission: format!("{mm}{dd}{hh}{mi}{ss}"),
+            time: format!("{hh}{mi}{ss}"),
+            date: format!("{mm}{dd}"),
+        }
+    }
+}
+
+/// The identity fields every request carries.
+pub struct Ids<'a> {
+    /// Field 41.
+    pub terminal: &'a str,
+    /// Field 42.
+    pub merchant: &'a str,
+}
+
+/// A sale request.
+pub fn sale(ids: &Ids<'_>, stan: &str, pan: &Pan, amount: Amount, stamp: &Stamp) -> Message {
+    let mut m = Message::with_capacity(mti("0200"), 10, 96);
+    m.set(2, pan.reveal()) // PAN
+        .set(3, "000000") // processing code: purchase
+        .set(4, amount.to_field4().unwrap_or_default()) // amount
+        .set(7, &stamp.transmission) // transmission date and time
+        .set(11, stan) // STAN
+        .set(12, &stamp.time) // local time
+        .set(13, &stamp.date) // local date
+        .set(41, ids.terminal) // terminal id
+        .set(42, ids.merchant); // merchant id
+    m
+}
+
+/// The reversal of `original`: a copy with MTI 0400 and the same STAN, the reason in field 39,
+/// and field 90 (original MTI, STAN, transmission date-time, acquirer and forwarding ids).
+pub fn reversal(original: &Message, reason: &str) -> Message {
+    let mut m = original.clone();
+    m.set_mti(mti("0400"));
+    m.set(39, reason);
+    let orig_stan = original.text(11).unwrap_or("000000");
+    let orig_time = original.text(7).unwrap_or("0000000000");
+    m.set(
+        90,
+        format!(
+            "{}{orig_stan:0>6}{orig_time:0>10}{:011}{:011}",
+            original.mti(),
+            0,
+            0
+        ),
+    );
+    // Track data and PIN block never go into a reversal.
+    m.remove(35);
+    m.remove(52);
+    m
+}
+
+fn mti(s: &str) -> Mti {
+    s.parse().expect("constant MTI")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamp_is_derived_from_run_time_only() {
+        let s = Stamp::at(Duration::from_secs(3661));
+        assert_eq!(
+            (s.transmission.as_str(), s.time.as_str(), s.date.as_str()),
+            ("0115090101", "090101", "0115")
+        );
+    }
+
+    #[test]
+    fn reversal_carries_original_data_elements() {
+        let ids = Ids {
+            terminal: "TERM0001",
+            merchant: "MERCHANT0000001",
+        };
+        let pan = Pan::new("4761739001010010").unwrap();
+        let sale = sale(
+            &ids,
+            "000042",
+            &pan,
+            Amount(1234),
+            &Stamp::at(Duration::ZERO),
+        );
+        let rev = reversal(&sale, "98");
+        assert_eq!(rev.mti().to_string(), "0400");
+        assert_eq!(rev.text(11), Some("000042"));
+        assert_eq!(rev.text(39), Some("98"));
+        let f90 = rev.text(90).unwrap();
+        assert_eq!(f90.len(), 42);
+        assert!(f90.starts_with("02000000420115080000"), "{f90}");
+    }
+}

@@ -1,0 +1,32 @@
+//! The wire settings every actor of a run shares.
+
+use bytes::Bytes;
+use posfault_proxies::wire::framing::DEFAULT_MAX_FRAME;
+use posfault_proxies::wire::{DecodeError, Dialect, EncodeError, Framing, Message, decode, encode};
+use tokio_util::codec::LengthDelimitedCodec;
+
+/// Dialect and framing of one run.
+#[derive(Debug, Clone, Copy)]
+pub struct Wire {
+    /// The ISO 8583 dialect.
+    pub dialect: &'static Dialect,
+    /// How frames are delimited.
+    pub framing: Framing,
+}
+
+impl Wire {
+    /// A frame codec for this wire.
+    pub fn codec(&self) -> LengthDelimitedCodec {
+        self.framing.codec(DEFAULT_MAX_FRAME)
+    }
+
+    /// Encodes a message body (the codec adds the frame header).
+    pub fn encode(&self, msg: &Message) -> Result<Bytes, EncodeError> {
+        encode(self.dialect, msg).map(Bytes::from)
+    }
+
+    /// Decodes a message body.
+    pub fn decode(&self, body: &[u8]) -> Result<Message, DecodeError> {
+        decode(self.dialect, body)
+    }
+}

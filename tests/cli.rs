@@ -1,0 +1,123 @@
+//! The `posfault` binary as a user runs it: exit codes, verdict lines, error messages.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn posfault(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_posfault"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .output()
+        .expect("the posfault binary runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn catalogue_run_exits_zero_and_prints_a_verdict_per_scenario() {
+    let o = posfault(&["run", "--quiet", "scenarios/"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("PASS reversal/reply-lost (seed 1)"), "{out}");
+    assert!(
+        out.contains("PASS defects/no-reversal-on-timeout (seed 1)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn timeline_shows_the_dropped_reply_the_timeout_and_the_reversal() {
+    let o = posfault(&["run", "scenarios/reversal/reply-lost.yaml"]);
+    let (out, _) = text(&o);
+    for want in [
+        "0210 STAN 000001 RC 00  DROPPED by rule \"lose-first-reply\"",
+        "timeout: no reply to STAN 000001",
+        "0400 STAN 000001 RC 98",
+        "OUTCOME t1: failed: no response, reversed",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+    assert!(
+        !out.contains("4761739001010010"),
+        "full PAN printed:\n{out}"
+    );
+}
+
+#[test]
+fn invalid_scenario_exits_two_naming_file_line_column_and_fix() {
+    let dir = tempdir();
+    let file = dir.join("bad.yaml");
+    let good = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/reversal/reply-lost.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        &file,
+        good.replace("response_timeout: 60s", "response_timeout: 60"),
+    )
+    .unwrap();
+    let o = posfault(&["run", file.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    let want = format!(
+        "{}:14:21: terminal.response_timeout: expected a duration like \"30s\", found 60",
+        file.display()
+    );
+    assert!(err.contains(&want), "want {want:?} in\n{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_check_that_fails_exits_one_and_prints_a_replay_command() {
+    let dir = tempdir();
+    let file = dir.join("unexpected.yaml");
+    let defect = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scenarios/defects/no-reversal-on-timeout.yaml"),
+    )
+    .unwrap();
+    // The same defect, but the scenario no longer admits the check failure.
+    std::fs::write(
+        &file,
+        defect.replace("  failing_checks: [reversal_after_no_response]\n", ""),
+    )
+    .unwrap();
+    let o = posfault(&["run", "--quiet", file.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("STAN 000001 was never reversed"), "{out}");
+    assert!(
+        out.contains(&format!("replay: posfault run --seed 1 {}", file.display())),
+        "{out}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn missing_path_is_a_usage_error() {
+    let o = posfault(&["run", "no/such/dir"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("no/such/dir: no such file or directory"),
+        "{err}"
+    );
+}
+
+/// A fresh directory under the target dir, removed by each test that makes one.
+fn tempdir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "cli-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
