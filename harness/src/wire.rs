@@ -1,9 +1,8 @@
 //! The wire settings every actor of a run shares.
 
 use bytes::Bytes;
-use posfault_proxies::wire::framing::DEFAULT_MAX_FRAME;
+use posfault_proxies::wire::framing::{DEFAULT_MAX_FRAME, FrameCodec};
 use posfault_proxies::wire::{DecodeError, Dialect, EncodeError, Framing, Message, decode, encode};
-use tokio_util::codec::LengthDelimitedCodec;
 
 /// Dialect and framing of one run.
 #[derive(Debug, Clone, Copy)]
@@ -16,7 +15,7 @@ pub struct Wire {
 
 impl Wire {
     /// A frame codec for this wire.
-    pub fn codec(&self) -> LengthDelimitedCodec {
+    pub fn codec(&self) -> FrameCodec {
         self.framing.codec(DEFAULT_MAX_FRAME)
     }
 

@@ -4,10 +4,11 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
+use tokio_util::codec::{FramedRead, FramedWrite};
 
 use crate::fault::{Direction, Effect, Engine, FrameView};
 use crate::link::event::{Clock, EventSink, Fate, FrameEvent, LinkEvent, Side};
+use crate::wire::framing::FrameCodec;
 use crate::wire::{Dialect, Framing, decode};
 
 /// Shared settings and state for every connection a proxy relays.
@@ -58,8 +59,8 @@ impl Relay {
         &self,
         conn: u32,
         dir: Direction,
-        mut src: FramedRead<R, LengthDelimitedCodec>,
-        mut dst: FramedWrite<W, LengthDelimitedCodec>,
+        mut src: FramedRead<R, FrameCodec>,
+        mut dst: FramedWrite<W, FrameCodec>,
     ) where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,

@@ -16,6 +16,10 @@ use std::str::FromStr;
 
 use tokio_util::codec::LengthDelimitedCodec;
 
+/// The codec every framing yields. Users name this alias, not the tokio-util type behind it, so a
+/// framing with another header layout can change it without touching them.
+pub type FrameCodec = LengthDelimitedCodec;
+
 /// The largest message the default framing accepts: all a 2-byte length can say.
 pub const DEFAULT_MAX_FRAME: usize = u16::MAX as usize;
 
@@ -40,7 +44,7 @@ impl Framing {
     }
 
     /// A codec for this framing that rejects frames over `max_frame` bytes.
-    pub fn codec(self, max_frame: usize) -> LengthDelimitedCodec {
+    pub fn codec(self, max_frame: usize) -> FrameCodec {
         match self {
             Framing::U16Be => LengthDelimitedCodec::builder()
                 .length_field_length(2)
