@@ -26,7 +26,7 @@ fn catalogue() {
             first.passed,
             "{} failed:\n{}",
             path.display(),
-            posfault::timeline::verdict(&first, &path.display().to_string())
+            posfault::timeline::verdict(&first, &path.display().to_string(), true)
         );
         insta::with_settings!({
             snapshot_path => "../snapshots",

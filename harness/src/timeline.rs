@@ -71,14 +71,13 @@ fn line(kind: &EventKind) -> String {
             s
         }
         EventKind::Terminal(t) => match t {
-            TerminalEvent::TxnStarted {
+            TerminalEvent::Command {
                 txn,
                 op,
-                stan,
                 amount,
                 card,
             } => {
-                format!("{op} {txn}: STAN {stan}, amount {amount}, card {card}")
+                format!("{op} {txn}: amount {amount}, card {card}")
             }
             TerminalEvent::ConnectFailed { stan, error } => {
                 format!("connect failed (STAN {stan}): {error}")
@@ -107,6 +106,14 @@ fn line(kind: &EventKind) -> String {
             TerminalEvent::ReversalPending { stan, attempts } => {
                 format!("reversal of STAN {stan} still pending after {attempts} sends")
             }
+            TerminalEvent::LateReply { stan, mti, rc } => {
+                format!(
+                    "late reply {mti} to STAN {stan} (RC {}) ignored",
+                    rc.as_deref().unwrap_or("-")
+                )
+            }
+            TerminalEvent::PowerOff => "POWER OFF".to_string(),
+            TerminalEvent::PowerOn => "power on".to_string(),
             TerminalEvent::Outcome(o) => format!("OUTCOME {}: {}", o.txn, o.display),
         },
     }
@@ -121,25 +128,53 @@ impl std::fmt::Display for DeltaFmt {
     }
 }
 
-/// The verdict block for one run: a PASS/FAIL line, then one line per check and problem.
-pub fn verdict(r: &RunReport, file: &str) -> String {
+/// The verdict block for one run: a PASS/FAIL line, a count of checks, the findings of every
+/// check that did not do what the scenario expects (all findings when `verbose`), and a replay
+/// command on failure.
+pub fn verdict(r: &RunReport, file: &str, verbose: bool) -> String {
     let mut out = String::new();
     let status = if r.passed { "PASS" } else { "FAIL" };
     let _ = writeln!(out, "{status} {} (seed {}) {file}", r.scenario, r.seed);
     if let Some(e) = &r.error {
         let _ = writeln!(out, "  error: {e}");
     }
+    let passed = r
+        .verdicts
+        .iter()
+        .filter(|v| v.passed && !v.expected_to_fail)
+        .count();
+    let caught: Vec<_> = r
+        .verdicts
+        .iter()
+        .filter(|v| !v.passed && v.expected_to_fail)
+        .map(|v| v.check.name())
+        .collect();
+    let mut line = format!("  checks: {passed} passed");
+    if !caught.is_empty() {
+        let _ = write!(
+            line,
+            ", {} failed as expected ({})",
+            caught.len(),
+            caught.join(", ")
+        );
+    }
+    let _ = writeln!(out, "{line}");
     for v in &r.verdicts {
-        let mark = if v.as_expected() { "ok  " } else { "FAIL" };
-        let note = match (v.passed, v.expected_to_fail) {
-            (true, false) => "passed".to_string(),
-            (false, true) => "failed, as the scenario expects".to_string(),
-            (true, true) => {
-                "passed, but the scenario expects it to fail: the oracle missed the defect"
-                    .to_string()
-            }
-            (false, false) => "failed".to_string(),
+        if v.as_expected() && !verbose {
+            continue;
+        }
+        let (mark, note) = match (v.passed, v.expected_to_fail) {
+            (true, false) => ("ok  ", "passed"),
+            (false, true) => ("ok  ", "failed, as the scenario expects"),
+            (true, true) => (
+                "FAIL",
+                "passed, but the scenario expects it to fail: the oracle missed the defect",
+            ),
+            (false, false) => ("FAIL", "failed"),
         };
+        if v.passed && !v.expected_to_fail {
+            continue;
+        }
         let _ = writeln!(out, "  {mark} {}: {note}", v.check);
         for f in &v.findings {
             let _ = writeln!(out, "         {f}");

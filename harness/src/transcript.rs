@@ -133,6 +133,14 @@ impl Transcript {
         })
     }
 
+    /// When the terminal lost power (scheduled power cycles).
+    pub fn power_offs(&self) -> Vec<At> {
+        self.terminal_events()
+            .filter(|(_, e)| matches!(e, TerminalEvent::PowerOff))
+            .map(|(at, _)| at)
+            .collect()
+    }
+
     /// Time of the last event.
     pub fn end(&self) -> At {
         self.events.last().map(|e| e.at).unwrap_or_default()
@@ -164,6 +172,27 @@ impl Recorder {
     pub fn record(&self, kind: impl Into<EventKind>) {
         let at = At::from_duration(self.clock.now());
         self.lock().push((at, kind.into()));
+    }
+
+    /// Records an event at a given time; for the runner, which acts between simulation steps
+    /// where no node clock is current.
+    pub fn record_at(&self, at: Duration, kind: impl Into<EventKind>) {
+        self.lock().push((At::from_duration(at), kind.into()));
+    }
+
+    /// How many events have been recorded so far.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True when nothing has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The kinds of the events recorded from position `from` on, in recording order.
+    pub fn since(&self, from: usize) -> Vec<EventKind> {
+        self.lock()[from..].iter().map(|(_, k)| k.clone()).collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(At, EventKind)>> {

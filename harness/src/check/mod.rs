@@ -3,7 +3,14 @@
 //! Checks look at the link as the proxy saw it, never at the terminal's own account of itself,
 //! so they judge any terminal the same way.
 
+mod host_view;
+mod late_reply_not_approved;
+mod money_conserved;
+mod no_stan_reuse;
+mod outcome_matches_journal;
 mod reversal_after_no_response;
+mod reversal_retry_policy;
+mod reversal_survives_power_cycle;
 
 use std::fmt;
 use std::time::Duration;
@@ -13,6 +20,7 @@ use posfault_proxies::link::{Fate, FrameEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::host::JournalEntry;
+use crate::terminal::TerminalConfig;
 use crate::transcript::{At, Transcript};
 
 /// What a check may read.
@@ -21,8 +29,17 @@ pub struct CheckInput<'a> {
     pub transcript: &'a Transcript,
     /// The host's final journal.
     pub journal: &'a [JournalEntry],
-    /// The terminal's reply timeout: a reply later than this after its request does not count.
-    pub response_timeout: Duration,
+    /// The terminal's policy (timeouts, reversal retries): what the terminal promised to do.
+    pub policy: &'a TerminalConfig,
+    /// The simulation tick: times seen at the proxy are exact to about one tick per hop.
+    pub tick: Duration,
+}
+
+impl CheckInput<'_> {
+    /// The reply timeout: a reply later than this after its request does not count.
+    pub fn response_timeout(&self) -> Duration {
+        self.policy.response_timeout.get()
+    }
 }
 
 /// Every built-in check.
@@ -32,16 +49,43 @@ pub enum CheckId {
     /// A request left without a valid, in-time reply is followed by a reversal for it before
     /// the next financial request.
     ReversalAfterNoResponse,
+    /// Reversals are resent until acknowledged, no more often than the policy allows, never
+    /// faster than its interval, and a pending one goes before the next financial request.
+    ReversalRetryPolicy,
+    /// After a power cycle, a reversal that was due is the first thing the terminal sends.
+    ReversalSurvivesPowerCycle,
+    /// A financial request is never sent twice with the same STAN.
+    NoStanReuse,
+    /// A reply that came after the timeout never makes a transaction "approved".
+    LateReplyNotApproved,
+    /// What the terminal reports matches the host's journal.
+    OutcomeMatchesJournal,
+    /// The host's net movement equals the sum of the approvals the terminal reported.
+    MoneyConserved,
 }
 
 impl CheckId {
     /// All checks, in the order they run.
-    pub const ALL: [CheckId; 1] = [CheckId::ReversalAfterNoResponse];
+    pub const ALL: [CheckId; 7] = [
+        CheckId::ReversalAfterNoResponse,
+        CheckId::ReversalRetryPolicy,
+        CheckId::ReversalSurvivesPowerCycle,
+        CheckId::NoStanReuse,
+        CheckId::LateReplyNotApproved,
+        CheckId::OutcomeMatchesJournal,
+        CheckId::MoneyConserved,
+    ];
 
     /// The check's name as written in YAML.
     pub fn name(self) -> &'static str {
         match self {
             CheckId::ReversalAfterNoResponse => "reversal_after_no_response",
+            CheckId::ReversalRetryPolicy => "reversal_retry_policy",
+            CheckId::ReversalSurvivesPowerCycle => "reversal_survives_power_cycle",
+            CheckId::NoStanReuse => "no_stan_reuse",
+            CheckId::LateReplyNotApproved => "late_reply_not_approved",
+            CheckId::OutcomeMatchesJournal => "outcome_matches_journal",
+            CheckId::MoneyConserved => "money_conserved",
         }
     }
 
@@ -49,6 +93,12 @@ impl CheckId {
     pub fn run(self, input: &CheckInput<'_>) -> Vec<String> {
         match self {
             CheckId::ReversalAfterNoResponse => reversal_after_no_response::check(input),
+            CheckId::ReversalRetryPolicy => reversal_retry_policy::check(input),
+            CheckId::ReversalSurvivesPowerCycle => reversal_survives_power_cycle::check(input),
+            CheckId::NoStanReuse => no_stan_reuse::check(input),
+            CheckId::LateReplyNotApproved => late_reply_not_approved::check(input),
+            CheckId::OutcomeMatchesJournal => outcome_matches_journal::check(input),
+            CheckId::MoneyConserved => money_conserved::check(input),
         }
     }
 }
@@ -124,4 +174,104 @@ pub(crate) fn answers(
         && rsp.field(11) == req.field(11)
         && rsp.field(41) == req.field(41)
         && (rsp.field(4).is_none() || rsp.field(4) == req.field(4))
+}
+
+/// Whether `f` is a reversal of `req`: a 0400 towards the host with the same terminal id and
+/// either the same STAN or field 90 naming it.
+pub(crate) fn reverses(f: &FrameEvent, req: &FrameEvent) -> bool {
+    let stan = req.field(11);
+    f.dir == Direction::ToHost
+        && f.mti.as_deref() == Some("0400")
+        && f.field(41) == req.field(41)
+        && (f.field(11) == stan || f.field(90).and_then(|v| v.get(4..10)) == stan)
+}
+
+/// Financial requests the terminal sent that got no valid reply in time, in order, with their
+/// index in `input.transcript.frames()`. A reply delivered after the terminal lost power was
+/// never received, so it answers nothing.
+pub(crate) fn unanswered<'t>(input: &CheckInput<'t>) -> Vec<(usize, At, &'t FrameEvent)> {
+    let frames: Vec<(At, &FrameEvent)> = input.transcript.frames().collect();
+    let power_offs = input.transcript.power_offs();
+    frames
+        .iter()
+        .enumerate()
+        .filter(|(i, (at, req))| {
+            req.dir == Direction::ToHost
+                && is_reversible(req)
+                && !frames[i + 1..].iter().any(|&(rsp_at, rsp)| {
+                    answers((*at, req), (rsp_at, rsp), input.response_timeout())
+                        && !power_offs.iter().any(|&p| *at <= p && p <= rsp_at)
+                })
+        })
+        .map(|(i, &(at, req))| (i, at, req))
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! Small transcripts for check tests.
+
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use posfault_proxies::fault::Direction;
+    use posfault_proxies::link::{Fate, FrameEvent, LinkEvent};
+
+    use crate::check::CheckInput;
+    use crate::host::JournalEntry;
+    use crate::terminal::{TerminalConfig, TerminalEvent};
+    use crate::transcript::{At, Event, EventKind, Transcript};
+
+    /// A frame on conn 1 from terminal TERM0001.
+    pub fn frame(dir: Direction, mti: &str, stan: &str, fate: Fate) -> EventKind {
+        let mut fields = BTreeMap::new();
+        fields.insert(4, "000000001234".to_string());
+        fields.insert(11, stan.to_string());
+        fields.insert(41, "TERM0001".to_string());
+        EventKind::Link(LinkEvent::Frame(FrameEvent {
+            conn: 1,
+            dir,
+            mti: Some(mti.into()),
+            fields,
+            error: None,
+            hex: String::new(),
+            fate,
+            rule: None,
+        }))
+    }
+
+    /// A terminal event.
+    pub fn term(e: TerminalEvent) -> EventKind {
+        EventKind::Terminal(e)
+    }
+
+    /// Events at the given milliseconds.
+    pub fn transcript(events: Vec<(u64, EventKind)>) -> Transcript {
+        Transcript {
+            events: events
+                .into_iter()
+                .enumerate()
+                .map(|(i, (ms, kind))| Event {
+                    at: At(ms),
+                    seq: i as u64,
+                    kind,
+                })
+                .collect(),
+        }
+    }
+
+    /// Runs `check` with the default policy (60 s timeout, 3 retries, 10 s apart).
+    pub fn run(
+        check: fn(&CheckInput<'_>) -> Vec<String>,
+        t: &Transcript,
+        journal: &[JournalEntry],
+    ) -> Vec<String> {
+        let policy = TerminalConfig::default();
+        check(&CheckInput {
+            transcript: t,
+            journal,
+            policy: &policy,
+            tick: Duration::from_millis(10),
+        })
+    }
 }

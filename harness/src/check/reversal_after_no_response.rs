@@ -8,23 +8,14 @@
 use posfault_proxies::fault::Direction;
 use posfault_proxies::link::FrameEvent;
 
-use crate::check::{CheckInput, answers, is_reversible};
+use crate::check::{CheckInput, is_reversible, reverses, unanswered};
 use crate::transcript::At;
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     let frames: Vec<(At, &FrameEvent)> = input.transcript.frames().collect();
     let mut findings = Vec::new();
-    for (i, &(at, req)) in frames.iter().enumerate() {
-        if req.dir != Direction::ToHost || !is_reversible(req) {
-            continue;
-        }
+    for (i, at, req) in unanswered(input) {
         let later = &frames[i + 1..];
-        if later
-            .iter()
-            .any(|&rsp| answers((at, req), rsp, input.response_timeout))
-        {
-            continue;
-        }
         let stan = req.field(11).unwrap_or("?");
         let next = later
             .iter()
@@ -48,69 +39,18 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
              may stay charged",
             req.mti.as_deref().unwrap_or("?"),
             req.conn,
-            input.response_timeout.as_secs_f64(),
+            input.response_timeout().as_secs_f64(),
         ));
     }
     findings
 }
 
-/// Whether `f` is a reversal of `req`: a 0400 towards the host with the same terminal id and
-/// either the same STAN or field 90 naming it.
-fn reverses(f: &FrameEvent, req: &FrameEvent) -> bool {
-    let stan = req.field(11);
-    f.dir == Direction::ToHost
-        && f.mti.as_deref() == Some("0400")
-        && f.field(41) == req.field(41)
-        && (f.field(11) == stan || f.field(90).and_then(|v| v.get(4..10)) == stan)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transcript::{Event, EventKind, Transcript};
-    use posfault_proxies::link::{Fate, LinkEvent};
-    use std::collections::BTreeMap;
-    use std::time::Duration;
-
-    fn frame(dir: Direction, mti: &str, stan: &str, fate: Fate) -> FrameEvent {
-        let mut fields = BTreeMap::new();
-        fields.insert(11, stan.to_string());
-        fields.insert(41, "TERM0001".to_string());
-        FrameEvent {
-            conn: 1,
-            dir,
-            mti: Some(mti.into()),
-            fields,
-            error: None,
-            hex: String::new(),
-            fate,
-            rule: None,
-        }
-    }
-
-    fn transcript(frames: Vec<(u64, FrameEvent)>) -> Transcript {
-        Transcript {
-            events: frames
-                .into_iter()
-                .enumerate()
-                .map(|(i, (ms, f))| Event {
-                    at: At(ms),
-                    seq: i as u64,
-                    kind: EventKind::Link(LinkEvent::Frame(f)),
-                })
-                .collect(),
-        }
-    }
-
-    fn run(t: &Transcript) -> Vec<String> {
-        check(&CheckInput {
-            transcript: t,
-            journal: &[],
-            response_timeout: Duration::from_secs(60),
-        })
-    }
-
+    use crate::check::fixtures::{frame, run, transcript};
     use Direction::{ToHost, ToTerminal};
+    use posfault_proxies::link::Fate;
 
     #[test]
     fn answered_request_needs_no_reversal() {
@@ -118,7 +58,7 @@ mod tests {
             (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
             (1010, frame(ToTerminal, "0210", "000001", Fate::Forwarded)),
         ]);
-        assert!(run(&t).is_empty());
+        assert!(run(check, &t, &[]).is_empty());
     }
 
     #[test]
@@ -127,7 +67,7 @@ mod tests {
             (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
             (1010, frame(ToTerminal, "0210", "000001", Fate::Dropped)),
         ]);
-        let findings = run(&t);
+        let findings = run(check, &t, &[]);
         assert_eq!(findings.len(), 1);
         assert!(
             findings[0].starts_with("STAN 000001 was never reversed"),
@@ -148,7 +88,7 @@ mod tests {
             (1010, frame(ToTerminal, "0210", "000001", Fate::Dropped)),
             (61000, frame(ToHost, "0400", "000001", Fate::Forwarded)),
         ]);
-        assert!(run(&t).is_empty());
+        assert!(run(check, &t, &[]).is_empty());
     }
 
     #[test]
@@ -159,7 +99,7 @@ mod tests {
             (70010, frame(ToTerminal, "0210", "000002", Fate::Forwarded)),
             (80000, frame(ToHost, "0400", "000001", Fate::Forwarded)),
         ]);
-        let findings = run(&t);
+        let findings = run(check, &t, &[]);
         assert_eq!(findings.len(), 1);
         assert!(
             findings[0].contains("before the next 0200 (STAN 000002)"),
@@ -174,7 +114,7 @@ mod tests {
             (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
             (61001, frame(ToTerminal, "0210", "000001", Fate::Forwarded)),
         ]);
-        assert_eq!(run(&t).len(), 1);
+        assert_eq!(run(check, &t, &[]).len(), 1);
     }
 
     #[test]
@@ -183,6 +123,6 @@ mod tests {
             (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
             (1010, frame(ToTerminal, "0210", "000009", Fate::Forwarded)),
         ]);
-        assert_eq!(run(&t).len(), 1);
+        assert_eq!(run(check, &t, &[]).len(), 1);
     }
 }

@@ -45,7 +45,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         print!(
             "{}",
-            timeline::verdict(&report, &file.display().to_string())
+            timeline::verdict(&report, &file.display().to_string(), !args.quiet)
         );
         if report.passed {
             passed += 1;

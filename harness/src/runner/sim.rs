@@ -16,10 +16,12 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::check::{CheckInput, run_all};
 use crate::host::{Host, serve_sim};
+use crate::runner::power::{PowerAction, PowerPlan};
 use crate::runner::report::RunReport;
 use crate::scenario::{Scenario, Step};
-use crate::terminal::reference::SaleCommand;
-use crate::terminal::{ReferenceTerminal, SimDialer, Store};
+use crate::terminal::{
+    Command, ReferenceTerminal, SaleCommand, Schedule, SimDialer, Store, Terminal, TerminalIo,
+};
 use crate::transcript::Recorder;
 use crate::wire::Wire;
 
@@ -76,30 +78,29 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunReport {
     sim.host("proxy", move || proxy_node(relay.clone(), conns.clone()));
 
     let store = Store::default();
-    let sales = sales(scenario);
-    let terminal = ReferenceTerminal::new(
-        scenario.terminal.clone(),
-        wire,
-        SimDialer {
-            host: "proxy".into(),
-            port: PROXY_PORT,
-        },
-        store,
-        rec.clone(),
-    );
-    sim.client("terminal", async move {
-        let mut terminal = terminal;
-        terminal.run(sales).await;
-        Ok(())
-    });
+    let schedule = Schedule::new(commands(scenario), rec.clone());
+    {
+        let (config, rec, schedule) = (scenario.terminal.clone(), rec.clone(), schedule.clone());
+        sim.host("terminal", move || {
+            let io = TerminalIo::new(
+                config.clone(),
+                wire,
+                Box::new(SimDialer {
+                    host: "proxy".into(),
+                    port: PROXY_PORT,
+                }),
+                store.clone(),
+                schedule.clone(),
+                rec.clone(),
+            );
+            async move {
+                ReferenceTerminal::new().run(&io).await;
+                Ok(())
+            }
+        });
+    }
 
-    let error = sim.run().err().map(|e| match e.to_string() {
-        s if s.contains("Ran for duration") => format!(
-            "the run did not finish within time_limit {} of simulated time",
-            scenario.time_limit
-        ),
-        s => s,
-    });
+    let error = drive(&mut sim, scenario, &rec, &schedule);
     drop(sim);
 
     let transcript = rec.transcript();
@@ -112,7 +113,8 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunReport {
         &CheckInput {
             transcript: &transcript,
             journal: &journal,
-            response_timeout: scenario.terminal.response_timeout.get(),
+            policy: &scenario.terminal,
+            tick: scenario.tick.get(),
         },
         &scenario.expect.failing_checks,
     );
@@ -133,20 +135,53 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunReport {
     }
 }
 
-fn sales(scenario: &Scenario) -> Vec<SaleCommand> {
+/// Steps the simulation until the terminal has finished its schedule, carrying out power
+/// cycles between steps. Returns why the run failed, if it did.
+fn drive(
+    sim: &mut turmoil::Sim<'_>,
+    scenario: &Scenario,
+    rec: &Recorder,
+    schedule: &Schedule,
+) -> Option<String> {
+    let mut power = PowerPlan::new(scenario);
+    loop {
+        if let Err(e) = sim.step() {
+            return Some(e.to_string());
+        }
+        let now = sim.elapsed();
+        match power.between_steps(now, rec) {
+            PowerAction::Cut => sim.crash("terminal"),
+            PowerAction::Restore => sim.bounce("terminal"),
+            PowerAction::None => {}
+        }
+        if !power.is_off() && !sim.is_host_running("terminal") {
+            return None;
+        }
+        if now > scenario.time_limit.get() {
+            return Some(format!(
+                "the run did not finish within time_limit {} of simulated time ({} commands left)",
+                scenario.time_limit,
+                schedule.remaining()
+            ));
+        }
+    }
+}
+
+fn commands(scenario: &Scenario) -> Vec<Command> {
     scenario
         .schedule
         .iter()
         .filter_map(|step| match step {
             Step::Sale(s) => {
                 let card = scenario.host.cards.iter().find(|c| c.id == s.card)?;
-                Some(SaleCommand {
+                Some(Command::Sale(SaleCommand {
                     txn: s.id.clone(),
                     at: s.at.get(),
                     amount: s.amount,
                     pan: card.pan.clone(),
-                })
+                }))
             }
+            Step::PowerCycle(_) => None,
         })
         .collect()
 }

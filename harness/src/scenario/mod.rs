@@ -101,22 +101,52 @@ impl Default for Network {
 pub enum Step {
     /// A purchase (0200).
     Sale(Sale),
+    /// Cut the terminal's power and restore it: volatile memory is lost, the store survives.
+    PowerCycle(PowerCycle),
 }
 
 impl Step {
-    /// When the step is due.
-    pub fn at(&self) -> Dur {
+    /// The transaction id the step reports under, for steps that are transactions.
+    pub fn id(&self) -> Option<&str> {
         match self {
-            Step::Sale(s) => s.at,
+            Step::Sale(s) => Some(&s.id),
+            Step::PowerCycle(_) => None,
         }
     }
+}
 
-    /// The transaction id the step reports under.
-    pub fn id(&self) -> &str {
-        match self {
-            Step::Sale(s) => &s.id,
-        }
-    }
+/// A power cut at a time, or right after a frame passes the proxy.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PowerCycle {
+    /// Cut power at this time from the run's start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Dur>,
+    /// Cut power as soon as the proxy has seen a frame like this (e.g. the terminal's 0200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<FrameTrigger>,
+    /// How long the terminal stays off. Default `5s`.
+    #[serde(default = "default_off_for")]
+    pub off_for: Dur,
+}
+
+fn default_off_for() -> Dur {
+    Dur::from_secs(5)
+}
+
+/// Which frame, seen by the proxy, triggers a step.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameTrigger {
+    /// Frames travelling this way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<posfault_proxies::fault::Direction>,
+    /// Frames with one of these MTIs (empty: any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mti: Vec<posfault_proxies::wire::Mti>,
+    /// The n-th such frame (1-based). Default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nth: Option<u32>,
 }
 
 /// A sale.

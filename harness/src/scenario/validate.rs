@@ -67,15 +67,37 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
                 .into(),
         );
     }
-    let mut ids = BTreeSet::new();
+    let mut ids: BTreeSet<&str> = BTreeSet::new();
     for (i, step) in s.schedule.iter().enumerate() {
-        if !ids.insert(step.id()) {
+        if let Some(id) = step.id()
+            && !ids.insert(id)
+        {
             bad(
                 format!("schedule[{i}]"),
-                format!("transaction id {:?} is used twice", step.id()),
+                format!("transaction id {id:?} is used twice"),
             );
         }
         match step {
+            Step::PowerCycle(p) => {
+                if p.at.is_some() == p.after.is_some() {
+                    bad(
+                        format!("schedule[{i}].power_cycle"),
+                        "give exactly one of `at: 30s` or `after: {direction: to_host, mti: [\"0200\"]}`".into(),
+                    );
+                }
+                if p.after.as_ref().is_some_and(|a| a.nth == Some(0)) {
+                    bad(
+                        format!("schedule[{i}].power_cycle.after.nth"),
+                        "counts from 1: the first matching frame is nth: 1".into(),
+                    );
+                }
+                if p.off_for.get().is_zero() {
+                    bad(
+                        format!("schedule[{i}].power_cycle.off_for"),
+                        "expected a positive duration like \"5s\"".into(),
+                    );
+                }
+            }
             Step::Sale(sale) => {
                 if !cards.contains(sale.card.as_str()) {
                     bad(

@@ -28,6 +28,9 @@ pub struct TerminalConfig {
     /// Pause between reversal sends. Default `10s`.
     #[serde(default = "default_reversal_interval")]
     pub reversal_interval: Dur,
+    /// When the reversal record is written to persistent memory. Default `before_send`.
+    #[serde(default)]
+    pub reversal_save: ReversalSave,
     /// Known terminal bugs to switch on, to prove the checks catch them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub defects: Vec<Defect>,
@@ -42,6 +45,7 @@ impl Default for TerminalConfig {
             connect_timeout: default_connect_timeout(),
             reversal_retries: default_reversal_retries(),
             reversal_interval: default_reversal_interval(),
+            reversal_save: ReversalSave::default(),
             defects: Vec::new(),
         }
     }
@@ -78,6 +82,18 @@ fn default_reversal_interval() -> Dur {
     Dur::from_secs(10)
 }
 
+/// When a terminal writes the reversal record. Both are seen in field terminals: before the send
+/// is safest; right after a successful send (NETPAY) also survives a power cut while waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReversalSave {
+    /// Written before the request leaves.
+    #[default]
+    BeforeSend,
+    /// Written once the request has been handed to the network.
+    AfterSend,
+}
+
 /// A known terminal bug, switchable so scenarios can prove the checks catch it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,4 +101,20 @@ pub enum Defect {
     /// After a reply timeout the terminal forgets the sale instead of reversing it, leaving the
     /// cardholder charged for a sale the merchant thinks failed.
     NoReversalOnTimeout,
+    /// The reversal record lives in RAM only; a power cut loses it.
+    ReversalNotPersisted,
+    /// After a timeout the terminal sends the same sale again with the same STAN.
+    RetrySaleSameStan,
+    /// A reply arriving after the timeout is believed, and the sale reported on it.
+    AcceptLateResponse,
+    /// The reversal is sent once and never retried.
+    ReversalWithoutRetry,
+    /// Reversal retries go out with no pause between them.
+    ReversalRetriesBackToBack,
+    /// When every reversal send went unanswered, the record is deleted.
+    DropReversalAfterRetries,
+    /// The reversal carries a fresh STAN instead of the original one.
+    WrongReversalStan,
+    /// The terminal reverses after a timeout but tells the merchant "approved".
+    ReportApprovedOnTimeout,
 }

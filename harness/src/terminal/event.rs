@@ -68,14 +68,13 @@ pub struct Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TerminalEvent {
-    /// A scheduled transaction started.
-    TxnStarted {
+    /// The harness handed the terminal a command (recorded by the harness, not the terminal, so
+    /// it is trustworthy for any terminal).
+    Command {
         /// Transaction id.
         txn: String,
         /// Operation.
         op: String,
-        /// STAN assigned.
-        stan: String,
         /// Amount.
         amount: Amount,
         /// Masked PAN.
@@ -130,6 +129,20 @@ pub enum TerminalEvent {
         /// RC of the 0410.
         rc: String,
     },
+    /// A reply to a request came after its timeout; it is recorded and ignored.
+    LateReply {
+        /// STAN of the request it answers.
+        stan: String,
+        /// Its MTI.
+        mti: String,
+        /// Its response code.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rc: Option<String>,
+    },
+    /// The terminal lost power (a scheduled power cycle); volatile memory is gone.
+    PowerOff,
+    /// The terminal booted again with its persistent store.
+    PowerOn,
     /// A reversal send got no acknowledgement.
     ReversalUnanswered {
         /// STAN of the original request.

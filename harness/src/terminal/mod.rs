@@ -1,15 +1,17 @@
 //! The reference terminal: the model of correct reversal, retry and reporting behaviour that the
 //! checks are written against, with switchable defects that reproduce real terminal bugs.
 
+pub mod api;
 mod config;
 mod event;
 mod messages;
 pub use messages::RUN_EPOCH_UNIX;
 mod net;
-pub(crate) mod reference;
+mod reference;
 mod store;
 
-pub use config::{Defect, TerminalConfig};
+pub use api::{Command, SaleCommand, Schedule, Terminal, TerminalIo};
+pub use config::{Defect, ReversalSave, TerminalConfig};
 pub use event::{FailReason, Outcome, ReversalState, TerminalEvent, TxnResult};
 pub use net::{Dialer, Duplex, SimDialer};
 pub use reference::ReferenceTerminal;

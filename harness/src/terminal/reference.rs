@@ -1,42 +1,31 @@
 //! The reference terminal's behaviour.
 //!
 //! One sale: send any pending reversal first; take the next STAN; store the reversal record
-//! *before* sending (so a power loss cannot lose it); send the 0200 on a fresh connection; wait
-//! `response_timeout` for a reply. A valid reply (MTI + 10, same STAN, terminal id and amount)
-//! deletes the record and is reported approved or declined. No reply, a lost connection or an
-//! invalid reply makes the stored reversal due: it is sent at once, resent up to
-//! `reversal_retries` times `reversal_interval` apart, and deleted only when acknowledged.
+//! (before the send by default, after it if the policy says so, as field terminals differ); send
+//! the 0200; wait `response_timeout` for a reply. A valid reply (MTI + 10, same STAN, terminal id
+//! and amount) deletes the record and is reported approved or declined. No reply, a lost
+//! connection or an invalid reply makes the stored reversal due: it is sent at once (on the same
+//! connection while it is open, so a late reply is seen, recorded and ignored), resent up to
+//! `reversal_retries` times `reversal_interval` apart on new connections, and deleted only when
+//! acknowledged. Each defect switch changes exactly the step its bug lives in.
 
-use std::io;
-use std::time::Duration;
+use std::future::Future;
+use std::pin::Pin;
 
 use futures_util::{SinkExt, StreamExt};
 use posfault_proxies::wire::Message;
-use tokio::time::{Instant, sleep_until, timeout, timeout_at};
+use posfault_proxies::wire::framing::FrameCodec;
+use tokio::time::{Instant, timeout, timeout_at};
 use tokio_util::codec::Framed;
 
-use crate::host::Pan;
-use crate::money::Amount;
-use crate::terminal::config::{Defect, TerminalConfig};
+use crate::terminal::api::{Command, SaleCommand, Terminal, TerminalIo};
+use crate::terminal::config::{Defect, ReversalSave};
 use crate::terminal::event::{FailReason, Outcome, ReversalState, TerminalEvent, TxnResult};
 use crate::terminal::messages::{self, Ids, Stamp};
-use crate::terminal::net::Dialer;
-use crate::terminal::store::{ReversalRecord, Store};
-use crate::transcript::Recorder;
-use crate::wire::Wire;
+use crate::terminal::net::Duplex;
+use crate::terminal::store::ReversalRecord;
 
-/// A sale the terminal is asked to make.
-#[derive(Debug, Clone)]
-pub struct SaleCommand {
-    /// Transaction id.
-    pub txn: String,
-    /// When to start, from the run's start.
-    pub at: Duration,
-    /// Amount.
-    pub amount: Amount,
-    /// The card.
-    pub pan: Pan,
-}
+type Conn = Framed<Box<dyn Duplex>, FrameCodec>;
 
 /// Why an exchange produced no usable reply.
 enum Failure {
@@ -46,265 +35,445 @@ enum Failure {
     Invalid(String),
 }
 
-/// The reference terminal.
-pub struct ReferenceTerminal<D> {
-    cfg: TerminalConfig,
-    wire: Wire,
-    dialer: D,
-    store: Store,
-    rec: Recorder,
-    start: Instant,
+/// The reference terminal. Its fields are volatile memory, lost at a power cycle; everything
+/// that must survive lives in the [`crate::terminal::Store`].
+#[derive(Default)]
+pub struct ReferenceTerminal {
+    /// Where the `reversal_not_persisted` defect keeps its reversal: RAM.
+    volatile_reversal: Option<ReversalRecord>,
 }
 
-impl<D: Dialer> ReferenceTerminal<D> {
-    /// A terminal with its policy, wire, way to the host, persistent store and recorder.
-    pub fn new(cfg: TerminalConfig, wire: Wire, dialer: D, store: Store, rec: Recorder) -> Self {
-        ReferenceTerminal {
-            cfg,
-            wire,
-            dialer,
-            store,
-            rec,
-            start: Instant::now(),
-        }
+impl ReferenceTerminal {
+    /// A freshly booted terminal.
+    pub fn new() -> Self {
+        Self::default()
     }
+}
 
-    /// Runs the sales in order, each no earlier than its time. Must be called inside the
-    /// node's runtime: the schedule's time zero is taken here, from the simulated clock.
-    pub async fn run(&mut self, sales: Vec<SaleCommand>) {
-        self.start = Instant::now();
-        for s in sales {
-            sleep_until(self.start + s.at).await;
-            self.sale(&s).await;
-        }
+impl Terminal for ReferenceTerminal {
+    fn run<'a>(&'a mut self, io: &'a TerminalIo) -> Pin<Box<dyn Future<Output = ()> + 'a>> {
+        Box::pin(async move {
+            while let Some(cmd) = io.schedule.next().await {
+                match cmd {
+                    Command::Sale(s) => self.sale(io, &s).await,
+                }
+            }
+        })
     }
+}
 
-    fn now(&self) -> Duration {
-        self.rec.clock().now()
-    }
-
-    async fn sale(&mut self, cmd: &SaleCommand) {
-        self.send_pending_reversal().await;
-        let stan = self.store.next_stan();
+impl ReferenceTerminal {
+    async fn sale(&mut self, io: &TerminalIo, cmd: &SaleCommand) {
+        let cfg = &io.config;
+        self.send_pending_reversal(io, None).await;
+        let stan = io.store.next_stan();
         let ids = Ids {
-            terminal: &self.cfg.id,
-            merchant: &self.cfg.merchant,
+            terminal: &cfg.id,
+            merchant: &cfg.merchant,
         };
-        let req = messages::sale(&ids, &stan, &cmd.pan, cmd.amount, &Stamp::at(self.now()));
-        self.rec.record(TerminalEvent::TxnStarted {
-            txn: cmd.txn.clone(),
-            op: "sale".into(),
-            stan: stan.clone(),
-            amount: cmd.amount,
-            card: cmd.pan.masked(),
-        });
-        self.store.save_reversal(ReversalRecord {
+        let req = messages::sale(&ids, &stan, &cmd.pan, cmd.amount, &Stamp::at(io.now()));
+        let record = ReversalRecord {
             stan: stan.clone(),
             txn: cmd.txn.clone(),
             message: messages::reversal(&req, "98"),
-        });
-        let outcome = match self.exchange(&req).await {
+        };
+        let save_after_send = cfg.reversal_save == ReversalSave::AfterSend;
+        if !save_after_send {
+            self.save_reversal(io, record.clone());
+        }
+        let mut conn = match self.open(io, &stan).await {
+            Ok(c) => c,
+            Err(_) => {
+                // Nothing reached the host: nothing to reverse.
+                self.clear_reversal(io, &stan);
+                let outcome = failed(cmd, stan, FailReason::Connect, ReversalState::None);
+                return io.report(outcome);
+            }
+        };
+        let sent = send(io, &mut conn, &req).await;
+        if save_after_send && sent.is_ok() {
+            self.save_reversal(io, record);
+        }
+        let reply = match sent {
+            Ok(()) => receive(io, &mut conn, Instant::now() + cfg.response_timeout.get()).await,
+            Err(e) => Err(e),
+        };
+        let outcome = match reply {
             Ok(rsp) => match validate(&req, &rsp) {
                 Ok(rc) => {
-                    self.store.clear_reversal(&stan);
-                    let result = if rc == "00" {
-                        TxnResult::Approved
-                    } else {
-                        TxnResult::Declined
-                    };
-                    let display = match result {
-                        TxnResult::Approved => "approved".to_string(),
-                        _ => format!("declined: {rc}"),
-                    };
-                    Outcome {
-                        txn: cmd.txn.clone(),
-                        stan,
-                        result,
-                        rc: Some(rc),
-                        reason: None,
-                        reversal: None,
-                        display,
-                    }
+                    self.clear_reversal(io, &stan);
+                    answered(cmd, stan, rc)
                 }
                 Err(why) => {
-                    self.rec.record(TerminalEvent::InvalidReply {
+                    io.note(TerminalEvent::InvalidReply {
                         stan: stan.clone(),
                         why,
                     });
-                    self.fail(cmd, stan, FailReason::InvalidReply, "06").await
+                    self.fail(io, cmd, &req, Some(conn), FailReason::InvalidReply, "06")
+                        .await
                 }
             },
-            Err(Failure::Connect(_)) => {
-                self.store.clear_reversal(&stan);
-                Outcome {
-                    txn: cmd.txn.clone(),
-                    stan,
-                    result: TxnResult::Failed,
-                    rc: None,
-                    reason: Some(FailReason::Connect),
-                    reversal: None,
-                    display: "failed: could not connect, nothing charged".into(),
-                }
-            }
             Err(Failure::Timeout) => {
-                self.rec.record(TerminalEvent::Timeout {
+                io.note(TerminalEvent::Timeout {
                     stan: stan.clone(),
-                    after: self.cfg.response_timeout,
+                    after: cfg.response_timeout,
                 });
-                self.fail(cmd, stan, FailReason::NoResponse, "98").await
+                self.after_timeout(io, cmd, &req, conn).await
             }
             Err(Failure::Lost(error)) => {
-                self.rec.record(TerminalEvent::ConnectionLost {
+                io.note(TerminalEvent::ConnectionLost {
                     stan: stan.clone(),
                     error,
                 });
-                self.fail(cmd, stan, FailReason::NoResponse, "98").await
+                self.fail(io, cmd, &req, None, FailReason::NoResponse, "98")
+                    .await
             }
             Err(Failure::Invalid(why)) => {
-                self.rec.record(TerminalEvent::InvalidReply {
+                io.note(TerminalEvent::InvalidReply {
                     stan: stan.clone(),
                     why,
                 });
-                self.fail(cmd, stan, FailReason::InvalidReply, "06").await
+                self.fail(io, cmd, &req, None, FailReason::InvalidReply, "06")
+                    .await
             }
+            Err(Failure::Connect(_)) => unreachable_connect(cmd, stan),
         };
-        self.rec.record(TerminalEvent::Outcome(outcome));
+        io.report(outcome);
+    }
+
+    /// No reply in time. The correct terminal reverses; three defects do something else here.
+    async fn after_timeout(
+        &mut self,
+        io: &TerminalIo,
+        cmd: &SaleCommand,
+        req: &Message,
+        mut conn: Conn,
+    ) -> Outcome {
+        let cfg = &io.config;
+        let stan = req.text(11).unwrap_or_default().to_string();
+        if cfg.has(Defect::AcceptLateResponse) {
+            // Keeps waiting past its own timeout and believes whatever comes.
+            let late = receive(io, &mut conn, Instant::now() + cfg.response_timeout.get()).await;
+            if let Ok(rsp) = late
+                && let Ok(rc) = validate(req, &rsp)
+            {
+                self.clear_reversal(io, &stan);
+                return answered(cmd, stan, rc);
+            }
+        }
+        if cfg.has(Defect::RetrySaleSameStan) {
+            // Sends the same request again, STAN and all, instead of reversing.
+            drop(conn);
+            if let Ok(mut again) = self.open(io, &stan).await
+                && send(io, &mut again, req).await.is_ok()
+                && let Ok(rsp) =
+                    receive(io, &mut again, Instant::now() + cfg.response_timeout.get()).await
+                && let Ok(rc) = validate(req, &rsp)
+            {
+                self.clear_reversal(io, &stan);
+                return answered(cmd, stan, rc);
+            }
+            self.clear_reversal(io, &stan);
+            return failed(cmd, stan, FailReason::NoResponse, ReversalState::None);
+        }
+        if cfg.has(Defect::NoReversalOnTimeout) {
+            self.clear_reversal(io, &stan);
+            return failed(cmd, stan, FailReason::NoResponse, ReversalState::None);
+        }
+        let mut outcome = self
+            .fail(io, cmd, req, Some(conn), FailReason::NoResponse, "98")
+            .await;
+        if cfg.has(Defect::ReportApprovedOnTimeout) {
+            // Reverses correctly, then tells the merchant the sale went through.
+            outcome.result = TxnResult::Approved;
+            outcome.rc = Some("00".into());
+            outcome.reason = None;
+            outcome.reversal = None;
+            outcome.display = "approved".into();
+        }
+        outcome
     }
 
     /// The outcome is unknown: make the stored reversal due, send it, report.
     async fn fail(
         &mut self,
+        io: &TerminalIo,
         cmd: &SaleCommand,
-        stan: String,
+        req: &Message,
+        conn: Option<Conn>,
         reason: FailReason,
         rc: &str,
     ) -> Outcome {
-        let what = match reason {
-            FailReason::InvalidReply => "invalid reply",
-            _ => "no response",
-        };
-        let reversal =
-            if self.cfg.has(Defect::NoReversalOnTimeout) && reason == FailReason::NoResponse {
-                self.store.clear_reversal(&stan);
-                ReversalState::None
-            } else {
-                self.store.set_reversal_reason(&stan, rc);
-                self.rec.record(TerminalEvent::ReversalQueued {
+        let stan = req.text(11).unwrap_or_default().to_string();
+        if self.pending(io).is_none_or(|r| r.stan != stan) {
+            // after_send policy and the send itself failed: save it now, the host may have it.
+            self.save_reversal(
+                io,
+                ReversalRecord {
                     stan: stan.clone(),
-                    reason: rc.into(),
-                });
-                if self.send_pending_reversal().await {
-                    ReversalState::Acknowledged
-                } else {
-                    ReversalState::Pending
-                }
-            };
-        let display = match reversal {
-            ReversalState::Acknowledged => format!("failed: {what}, reversed"),
-            ReversalState::Pending => format!("failed: {what}, reversal pending"),
-            ReversalState::None => format!("failed: {what}"),
-        };
-        Outcome {
-            txn: cmd.txn.clone(),
-            stan,
-            result: TxnResult::Failed,
-            rc: None,
-            reason: Some(reason),
-            reversal: Some(reversal),
-            display,
+                    txn: cmd.txn.clone(),
+                    message: messages::reversal(req, rc),
+                },
+            );
         }
+        self.set_reversal_reason(io, &stan, rc);
+        if io.config.has(Defect::WrongReversalStan) {
+            self.misnumber_reversal(io, &stan);
+        }
+        io.note(TerminalEvent::ReversalQueued {
+            stan: stan.clone(),
+            reason: rc.into(),
+        });
+        let reversal = if self.send_pending_reversal(io, conn).await {
+            ReversalState::Acknowledged
+        } else if self.pending(io).is_some() {
+            ReversalState::Pending
+        } else {
+            ReversalState::None
+        };
+        failed(cmd, stan, reason, reversal)
     }
 
-    /// Sends the stored reversal, if any, until acknowledged or out of retries. Returns whether
-    /// no reversal is pending afterwards.
-    async fn send_pending_reversal(&mut self) -> bool {
-        let Some(rec) = self.store.pending_reversal() else {
+    /// Sends the stored reversal, if any, until acknowledged or out of sends; the first send
+    /// may reuse `conn`, the connection the original went out on. Returns true when no reversal
+    /// is pending afterwards because the host acknowledged it (or there was none).
+    async fn send_pending_reversal(&mut self, io: &TerminalIo, mut conn: Option<Conn>) -> bool {
+        let Some(rec) = self.pending(io) else {
             return true;
         };
-        let attempts = 1 + self.cfg.reversal_retries;
+        let cfg = &io.config;
+        let retries = if cfg.has(Defect::ReversalWithoutRetry) {
+            0
+        } else {
+            cfg.reversal_retries
+        };
+        let attempts = 1 + retries;
         for attempt in 1..=attempts {
-            if attempt > 1 {
-                tokio::time::sleep(self.cfg.reversal_interval.get()).await;
+            if attempt > 1 && !cfg.has(Defect::ReversalRetriesBackToBack) {
+                tokio::time::sleep(cfg.reversal_interval.get()).await;
             }
-            self.rec.record(TerminalEvent::ReversalSent {
+            io.note(TerminalEvent::ReversalSent {
                 stan: rec.stan.clone(),
                 attempt,
             });
-            let why = match self.exchange(&rec.message).await {
-                Ok(rsp)
-                    if rsp.mti().to_string() == "0410" && rsp.text(11) == rec.message.text(11) =>
-                {
-                    // Any response code ends the attempt: the host has seen the reversal.
-                    let rc = rsp.text(39).unwrap_or("").to_string();
-                    self.store.clear_reversal(&rec.stan);
-                    self.rec.record(TerminalEvent::ReversalAcked {
+            let why = match self.reversal_exchange(io, &rec, conn.take()).await {
+                Ok(rc) => {
+                    self.clear_reversal(io, &rec.stan);
+                    io.note(TerminalEvent::ReversalAcked {
                         stan: rec.stan.clone(),
                         rc,
                     });
                     return true;
                 }
-                Ok(rsp) => format!("reply {} does not match the reversal", rsp.mti()),
-                Err(Failure::Connect(e)) => format!("connect failed: {e}"),
-                Err(Failure::Timeout) => format!("no reply within {}", self.cfg.response_timeout),
-                Err(Failure::Lost(e)) => format!("connection lost: {e}"),
-                Err(Failure::Invalid(e)) => format!("unreadable reply: {e}"),
+                Err(why) => why,
             };
-            self.rec.record(TerminalEvent::ReversalUnanswered {
+            io.note(TerminalEvent::ReversalUnanswered {
                 stan: rec.stan.clone(),
                 attempt,
                 why,
             });
         }
-        self.rec.record(TerminalEvent::ReversalPending {
+        io.note(TerminalEvent::ReversalPending {
             stan: rec.stan.clone(),
             attempts,
         });
+        if cfg.has(Defect::DropReversalAfterRetries) {
+            // Gives up and forgets: the cardholder stays charged if the host had approved.
+            self.clear_reversal(io, &rec.stan);
+        }
         false
     }
 
-    /// One request/response on a fresh connection.
-    async fn exchange(&mut self, req: &Message) -> Result<Message, Failure> {
-        let stan = req.text(11).unwrap_or_default().to_string();
-        let stream = match timeout(self.cfg.connect_timeout.get(), self.dialer.dial()).await {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => return Err(self.connect_failed(stan, e.to_string())),
-            Err(_) => {
-                let msg = format!("no connection within {}", self.cfg.connect_timeout);
-                return Err(self.connect_failed(stan, msg));
-            }
+    /// One reversal send and the wait for its 0410. Any response code ends the attempt: the
+    /// host has seen the reversal. A late reply to the original is recorded and ignored.
+    async fn reversal_exchange(
+        &mut self,
+        io: &TerminalIo,
+        rec: &ReversalRecord,
+        conn: Option<Conn>,
+    ) -> Result<String, String> {
+        let mut conn = match conn {
+            Some(c) => c,
+            None => self
+                .open(io, &rec.stan)
+                .await
+                .map_err(|f| describe(io, f))?,
         };
-        let mut framed = Framed::new(stream, self.wire.codec());
-        let body = self
-            .wire
-            .encode(req)
-            .map_err(|e| Failure::Invalid(format!("cannot encode request: {e}")))?;
-        framed
-            .send(body)
+        send(io, &mut conn, &rec.message)
             .await
-            .map_err(|e| Failure::Lost(e.to_string()))?;
-        let deadline = Instant::now() + self.cfg.response_timeout.get();
-        match timeout_at(deadline, framed.next()).await {
-            Err(_) => Err(Failure::Timeout),
-            Ok(None) => Err(Failure::Lost("closed by peer".into())),
-            Ok(Some(Err(e))) => Err(Failure::Lost(io_text(&e))),
-            Ok(Some(Ok(frame))) => self
-                .wire
-                .decode(&frame)
-                .map_err(|e| Failure::Invalid(e.to_string())),
+            .map_err(|f| describe(io, f))?;
+        let deadline = Instant::now() + io.config.response_timeout.get();
+        loop {
+            let rsp = receive(io, &mut conn, deadline)
+                .await
+                .map_err(|f| describe(io, f))?;
+            let rsp_stan = rsp.text(11).unwrap_or_default();
+            if rsp.mti().to_string() == "0410" && rsp.field(11) == rec.message.field(11) {
+                return Ok(rsp.text(39).unwrap_or_default().to_string());
+            }
+            if rsp.mti().is_request() || rsp_stan != rec.stan {
+                return Err(format!(
+                    "reply {} STAN {rsp_stan} does not answer the reversal",
+                    rsp.mti()
+                ));
+            }
+            io.note(TerminalEvent::LateReply {
+                stan: rec.stan.clone(),
+                mti: rsp.mti().to_string(),
+                rc: rsp.text(39).map(str::to_string),
+            });
         }
     }
 
-    fn connect_failed(&self, stan: String, error: String) -> Failure {
-        self.rec.record(TerminalEvent::ConnectFailed {
-            stan,
-            error: error.clone(),
-        });
-        Failure::Connect(error)
+    async fn open(&self, io: &TerminalIo, stan: &str) -> Result<Conn, Failure> {
+        let limit = io.config.connect_timeout;
+        match timeout(limit.get(), io.dialer.dial()).await {
+            Ok(Ok(s)) => Ok(Framed::new(s, io.wire.codec())),
+            Ok(Err(e)) => Err(connect_failed(io, stan, e.to_string())),
+            Err(_) => Err(connect_failed(
+                io,
+                stan,
+                format!("no connection within {limit}"),
+            )),
+        }
+    }
+
+    fn pending(&self, io: &TerminalIo) -> Option<ReversalRecord> {
+        if io.config.has(Defect::ReversalNotPersisted) {
+            self.volatile_reversal.clone()
+        } else {
+            io.store.pending_reversal()
+        }
+    }
+
+    fn save_reversal(&mut self, io: &TerminalIo, rec: ReversalRecord) {
+        if io.config.has(Defect::ReversalNotPersisted) {
+            self.volatile_reversal = Some(rec);
+        } else {
+            io.store.save_reversal(rec);
+        }
+    }
+
+    fn clear_reversal(&mut self, io: &TerminalIo, stan: &str) {
+        if self
+            .volatile_reversal
+            .as_ref()
+            .is_some_and(|r| r.stan == stan)
+        {
+            self.volatile_reversal = None;
+        }
+        io.store.clear_reversal(stan);
+    }
+
+    fn set_reversal_reason(&mut self, io: &TerminalIo, stan: &str, rc: &str) {
+        if let Some(r) = self.volatile_reversal.as_mut().filter(|r| r.stan == stan) {
+            r.message.set(39, rc);
+        }
+        io.store.set_reversal_reason(stan, rc);
+    }
+
+    /// The `wrong_reversal_stan` bug: the reversal goes out under a fresh STAN, in field 11 and
+    /// field 90 alike, so the host cannot find the sale it should undo.
+    fn misnumber_reversal(&mut self, io: &TerminalIo, stan: &str) {
+        let Some(mut rec) = self.pending(io).filter(|r| r.stan == stan) else {
+            return;
+        };
+        let wrong = io.store.next_stan();
+        rec.message.set(11, &wrong);
+        if let Some(f90) = rec.message.text(90).map(str::to_string) {
+            rec.message
+                .set(90, format!("{}{wrong}{}", &f90[..4], &f90[10..]));
+        }
+        self.save_reversal(io, rec);
     }
 }
 
-fn io_text(e: &io::Error) -> String {
-    e.to_string()
+fn answered(cmd: &SaleCommand, stan: String, rc: String) -> Outcome {
+    let approved = rc == "00";
+    Outcome {
+        txn: cmd.txn.clone(),
+        stan,
+        result: if approved {
+            TxnResult::Approved
+        } else {
+            TxnResult::Declined
+        },
+        display: if approved {
+            "approved".into()
+        } else {
+            format!("declined: {rc}")
+        },
+        rc: Some(rc),
+        reason: None,
+        reversal: None,
+    }
+}
+
+fn failed(cmd: &SaleCommand, stan: String, reason: FailReason, reversal: ReversalState) -> Outcome {
+    let what = match reason {
+        FailReason::InvalidReply => "invalid reply",
+        FailReason::NoResponse => "no response",
+        FailReason::Connect => "could not connect",
+    };
+    let display = match (reason, reversal) {
+        (FailReason::Connect, _) => "failed: could not connect, nothing charged".to_string(),
+        (_, ReversalState::Acknowledged) => format!("failed: {what}, reversed"),
+        (_, ReversalState::Pending) => format!("failed: {what}, reversal pending"),
+        (_, ReversalState::None) => format!("failed: {what}"),
+    };
+    Outcome {
+        txn: cmd.txn.clone(),
+        stan,
+        result: TxnResult::Failed,
+        rc: None,
+        reason: Some(reason),
+        reversal: Some(reversal),
+        display,
+    }
+}
+
+/// A connect failure is handled where the connection is opened; it cannot come from a reply.
+fn unreachable_connect(cmd: &SaleCommand, stan: String) -> Outcome {
+    failed(cmd, stan, FailReason::Connect, ReversalState::None)
+}
+
+fn connect_failed(io: &TerminalIo, stan: &str, error: String) -> Failure {
+    io.note(TerminalEvent::ConnectFailed {
+        stan: stan.to_string(),
+        error: error.clone(),
+    });
+    Failure::Connect(error)
+}
+
+fn describe(io: &TerminalIo, f: Failure) -> String {
+    match f {
+        Failure::Connect(e) => format!("connect failed: {e}"),
+        Failure::Timeout => format!("no reply within {}", io.config.response_timeout),
+        Failure::Lost(e) => format!("connection lost: {e}"),
+        Failure::Invalid(e) => format!("unreadable reply: {e}"),
+    }
+}
+
+async fn send(io: &TerminalIo, conn: &mut Conn, msg: &Message) -> Result<(), Failure> {
+    let body = io
+        .wire
+        .encode(msg)
+        .map_err(|e| Failure::Invalid(format!("cannot encode request: {e}")))?;
+    conn.send(body)
+        .await
+        .map_err(|e| Failure::Lost(e.to_string()))
+}
+
+async fn receive(io: &TerminalIo, conn: &mut Conn, deadline: Instant) -> Result<Message, Failure> {
+    match timeout_at(deadline, conn.next()).await {
+        Err(_) => Err(Failure::Timeout),
+        Ok(None) => Err(Failure::Lost("closed by peer".into())),
+        Ok(Some(Err(e))) => Err(Failure::Lost(e.to_string())),
+        Ok(Some(Ok(frame))) => io
+            .wire
+            .decode(&frame)
+            .map_err(|e| Failure::Invalid(e.to_string())),
+    }
 }
 
 /// Checks a reply against its request; returns the RC or what is wrong.

@@ -1,0 +1,54 @@
+//! What the host's journal says happened to each financial request, keyed by terminal + STAN.
+
+use std::collections::BTreeMap;
+
+use crate::host::{Decision, JournalEntry};
+use crate::money::Amount;
+use crate::transcript::At;
+
+/// The host's final word on one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HostFate {
+    /// Approved and never reversed: the cardholder is charged.
+    Charged { at: At, amount: Amount },
+    /// Approved, then reversed.
+    Reversed { at: At },
+    /// Declined with this code.
+    Declined { rc: String },
+}
+
+/// Fate of every sale/authorisation the host decided, by (terminal id, STAN). The first
+/// decision for a key wins: a later duplicate (94) does not change what happened to the money.
+pub(crate) fn host_fates(journal: &[JournalEntry]) -> BTreeMap<(String, String), HostFate> {
+    let mut fates = BTreeMap::new();
+    let mut by_seq = BTreeMap::new();
+    for e in journal {
+        let key = (e.terminal.clone(), e.stan.clone());
+        match (e.mti.as_str(), e.decision) {
+            ("0200" | "0100", Decision::Approved) => {
+                by_seq.insert(e.seq, key.clone());
+                fates.entry(key).or_insert(HostFate::Charged {
+                    at: e.at,
+                    amount: e.amount.unwrap_or_default(),
+                });
+            }
+            ("0200" | "0100", Decision::Declined) => {
+                fates
+                    .entry(key)
+                    .or_insert(HostFate::Declined { rc: e.rc.clone() });
+            }
+            (_, Decision::Reversed) => {
+                if let Some(key) = e.original.and_then(|s| by_seq.get(&s)) {
+                    fates.insert(key.clone(), HostFate::Reversed { at: e.at });
+                }
+            }
+            _ => {}
+        }
+    }
+    fates
+}
+
+/// The host's net movement over all accounts (negative: money taken from cardholders).
+pub(crate) fn net_movement(journal: &[JournalEntry]) -> Amount {
+    Amount(journal.iter().filter_map(|e| e.delta).map(|d| d.0).sum())
+}

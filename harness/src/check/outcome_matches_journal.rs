@@ -1,0 +1,145 @@
+//! `outcome_matches_journal`: what the terminal told the merchant agrees with what the host
+//! did. Approved means the host approved and did not reverse; declined means the host declined
+//! with that code; a failure whose reversal was acknowledged (or that never reached the host)
+//! means the host holds no charge. A failure reported as "reversal pending" is honest about an
+//! open question and is not judged here.
+
+use crate::check::CheckInput;
+use crate::check::host_view::{HostFate, host_fates};
+use crate::terminal::{ReversalState, TxnResult};
+
+pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
+    let fates = host_fates(input.journal);
+    let mut findings = Vec::new();
+    for (at, o) in input.transcript.outcomes() {
+        let fate = fates.get(&(input.policy.id.clone(), o.stan.clone()));
+        let said = format!(
+            "{} (STAN {}) reported \"{}\" at {at}",
+            o.txn, o.stan, o.display
+        );
+        let problem = match (o.result, fate) {
+            (TxnResult::Approved, Some(HostFate::Charged { .. })) => None,
+            (TxnResult::Approved, Some(HostFate::Reversed { at })) => Some(format!(
+                "but the host reversed it at {at}: the merchant hands over goods that are not paid"
+            )),
+            (TxnResult::Approved, Some(HostFate::Declined { rc })) => {
+                Some(format!("but the host declined it with RC {rc}"))
+            }
+            (TxnResult::Approved, None) => Some("but the host has no approval for it".to_string()),
+            (TxnResult::Declined, Some(HostFate::Declined { rc }))
+                if o.rc.as_deref() == Some(rc) =>
+            {
+                None
+            }
+            (TxnResult::Declined, Some(HostFate::Declined { rc })) => {
+                Some(format!("but the host declined it with RC {rc}"))
+            }
+            (TxnResult::Declined, Some(HostFate::Charged { at, amount })) => Some(format!(
+                "but the host approved it at {at} and holds {amount} of the cardholder's money"
+            )),
+            (TxnResult::Declined, _) => None,
+            (TxnResult::Failed, _) if o.reversal == Some(ReversalState::Pending) => None,
+            (TxnResult::Failed, Some(HostFate::Charged { at, amount })) => Some(format!(
+                "but the host approved it at {at} and it was never reversed: the cardholder is charged \
+                 {amount} for a sale the merchant thinks failed"
+            )),
+            (TxnResult::Failed, _) => None,
+        };
+        if let Some(p) = problem {
+            findings.push(format!("{said}, {p}"));
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::fixtures::{run, term, transcript};
+    use crate::host::{Decision, JournalEntry};
+    use crate::money::Amount;
+    use crate::terminal::{FailReason, Outcome, TerminalEvent};
+    use crate::transcript::At;
+
+    fn entry(seq: u64, mti: &str, decision: Decision, original: Option<u64>) -> JournalEntry {
+        JournalEntry {
+            seq,
+            at: At(seq * 1000),
+            mti: mti.into(),
+            terminal: "TERM0001".into(),
+            stan: "000001".into(),
+            decision,
+            rc: "00".into(),
+            amount: Some(Amount(1234)),
+            account: Some("a".into()),
+            delta: None,
+            balance: None,
+            original,
+        }
+    }
+
+    fn outcome(result: TxnResult, reversal: Option<ReversalState>) -> TerminalEvent {
+        TerminalEvent::Outcome(Outcome {
+            txn: "t1".into(),
+            stan: "000001".into(),
+            result,
+            rc: (result == TxnResult::Approved).then(|| "00".into()),
+            reason: (result == TxnResult::Failed).then_some(FailReason::NoResponse),
+            reversal,
+            display: "x".into(),
+        })
+    }
+
+    #[test]
+    fn failed_and_reversed_at_the_host_agrees() {
+        let j = [
+            entry(1, "0200", Decision::Approved, None),
+            entry(2, "0400", Decision::Reversed, Some(1)),
+        ];
+        let t = transcript(vec![(
+            70_000,
+            term(outcome(
+                TxnResult::Failed,
+                Some(ReversalState::Acknowledged),
+            )),
+        )]);
+        assert!(run(check, &t, &j).is_empty());
+    }
+
+    #[test]
+    fn failed_but_charged_at_the_host_is_caught() {
+        let j = [entry(1, "0200", Decision::Approved, None)];
+        let t = transcript(vec![(
+            70_000,
+            term(outcome(TxnResult::Failed, Some(ReversalState::None))),
+        )]);
+        let f = run(check, &t, &j);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].contains("never reversed"), "{}", f[0]);
+    }
+
+    #[test]
+    fn approved_but_reversed_at_the_host_is_caught() {
+        let j = [
+            entry(1, "0200", Decision::Approved, None),
+            entry(2, "0400", Decision::Reversed, Some(1)),
+        ];
+        let t = transcript(vec![(70_000, term(outcome(TxnResult::Approved, None)))]);
+        let f = run(check, &t, &j);
+        assert!(
+            f[0].contains("but the host reversed it at 2.000s"),
+            "{}",
+            f[0]
+        );
+    }
+
+    #[test]
+    fn pending_reversal_is_not_judged() {
+        let j = [entry(1, "0200", Decision::Approved, None)];
+        let t = transcript(vec![(
+            70_000,
+            term(outcome(TxnResult::Failed, Some(ReversalState::Pending))),
+        )]);
+        assert!(run(check, &t, &j).is_empty());
+    }
+}

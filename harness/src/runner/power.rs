@@ -1,0 +1,120 @@
+//! Scheduled power cycles of the terminal node: cut at a time or right after a frame passes
+//! the proxy, restore after `off_for`. The runner calls [`PowerPlan::between_steps`] after every
+//! simulation step; it is the only place that crashes and bounces the terminal.
+
+use std::time::Duration;
+
+use posfault_proxies::link::{Fate, FrameEvent, LinkEvent};
+
+use crate::scenario::{FrameTrigger, PowerCycle, Scenario, Step};
+use crate::terminal::TerminalEvent;
+use crate::transcript::{EventKind, Recorder};
+
+struct Planned {
+    cycle: PowerCycle,
+    /// Frames seen so far that meet the trigger (for `nth`).
+    seen: u32,
+    /// When power was cut, once it was.
+    cut_at: Option<Duration>,
+    done: bool,
+}
+
+/// The power cycles of one run.
+pub struct PowerPlan {
+    planned: Vec<Planned>,
+    /// Transcript position up to which frames have been matched against triggers.
+    scanned: usize,
+}
+
+/// What the runner must do to the terminal node now.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PowerAction {
+    /// Nothing.
+    None,
+    /// Crash the node.
+    Cut,
+    /// Bounce the node.
+    Restore,
+}
+
+impl PowerPlan {
+    /// The plan from a scenario's schedule.
+    pub fn new(scenario: &Scenario) -> Self {
+        PowerPlan {
+            planned: scenario
+                .schedule
+                .iter()
+                .filter_map(|s| match s {
+                    Step::PowerCycle(p) => Some(Planned {
+                        cycle: p.clone(),
+                        seen: 0,
+                        cut_at: None,
+                        done: false,
+                    }),
+                    _ => None,
+                })
+                .collect(),
+            scanned: 0,
+        }
+    }
+
+    /// True while the terminal is switched off.
+    pub fn is_off(&self) -> bool {
+        self.planned.iter().any(|p| p.cut_at.is_some() && !p.done)
+    }
+
+    /// Decides, after a step ending at `now`, whether to cut or restore power; records it.
+    pub fn between_steps(&mut self, now: Duration, rec: &Recorder) -> PowerAction {
+        let fresh = rec.since(self.scanned);
+        self.scanned += fresh.len();
+        if let Some(p) = self
+            .planned
+            .iter_mut()
+            .find(|p| p.cut_at.is_some() && !p.done)
+        {
+            let cut = p.cut_at.unwrap_or_default();
+            if now >= cut + p.cycle.off_for.get() {
+                p.done = true;
+                rec.record_at(now, TerminalEvent::PowerOn);
+                return PowerAction::Restore;
+            }
+            return PowerAction::None;
+        }
+        for p in self.planned.iter_mut().filter(|p| p.cut_at.is_none()) {
+            let due = match (&p.cycle.at, &p.cycle.after) {
+                (Some(at), _) => now >= at.get(),
+                (None, Some(trigger)) => {
+                    let hits = fresh
+                        .iter()
+                        .filter(|k| frame(k).is_some_and(|f| meets(trigger, f)))
+                        .count();
+                    p.seen += hits as u32;
+                    p.seen >= trigger.nth.unwrap_or(1)
+                }
+                (None, None) => false,
+            };
+            if due {
+                p.cut_at = Some(now);
+                rec.record_at(now, TerminalEvent::PowerOff);
+                return PowerAction::Cut;
+            }
+        }
+        PowerAction::None
+    }
+}
+
+fn frame(kind: &EventKind) -> Option<&FrameEvent> {
+    match kind {
+        EventKind::Link(LinkEvent::Frame(f)) => Some(f),
+        _ => None,
+    }
+}
+
+fn meets(t: &FrameTrigger, f: &FrameEvent) -> bool {
+    t.direction.is_none_or(|d| d == f.dir)
+        && (t.mti.is_empty()
+            || f.mti
+                .as_deref()
+                .is_some_and(|m| t.mti.iter().any(|x| x.as_str() == m)))
+        && f.fate == Fate::Forwarded
+}

@@ -1,0 +1,156 @@
+//! The seam between a terminal and the harness. The reference terminal implements [`Terminal`]
+//! through this same API, with no private shortcut, so a terminal written by a user (in its own
+//! crate) is tested exactly as the reference one is.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::host::Pan;
+use crate::money::Amount;
+use crate::terminal::config::TerminalConfig;
+use crate::terminal::event::{Outcome, TerminalEvent};
+use crate::terminal::net::Dialer;
+use crate::terminal::store::Store;
+use crate::transcript::Recorder;
+use crate::wire::Wire;
+
+/// A sale the terminal is asked to make.
+#[derive(Debug, Clone)]
+pub struct SaleCommand {
+    /// Transaction id, reported back in the outcome.
+    pub txn: String,
+    /// When it is due, from the run's start.
+    pub at: Duration,
+    /// Amount.
+    pub amount: Amount,
+    /// The card presented.
+    pub pan: Pan,
+}
+
+/// What a terminal is asked to do.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// A purchase.
+    Sale(SaleCommand),
+}
+
+impl Command {
+    /// When the command is due.
+    pub fn at(&self) -> Duration {
+        match self {
+            Command::Sale(s) => s.at,
+        }
+    }
+}
+
+/// The terminal's queue of commands. It lives outside the terminal, like the merchant at the
+/// counter: a command taken before a power cut is gone; the rest wait for the terminal to boot.
+#[derive(Clone)]
+pub struct Schedule {
+    queue: Arc<Mutex<VecDeque<Command>>>,
+    recorder: Recorder,
+}
+
+impl Schedule {
+    /// A schedule of commands in order, timed and recorded by `recorder`.
+    pub fn new(commands: Vec<Command>, recorder: Recorder) -> Self {
+        Schedule {
+            queue: Arc::new(Mutex::new(commands.into())),
+            recorder,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Command>> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The next command, once it is due; `None` when the schedule is done. Handing it out is
+    /// recorded in the transcript.
+    pub async fn next(&self) -> Option<Command> {
+        let due = self.lock().front()?.at();
+        let now = self.recorder.clock().now();
+        if due > now {
+            tokio::time::sleep(due - now).await;
+        }
+        let cmd = self.lock().pop_front()?;
+        self.recorder.record(match &cmd {
+            Command::Sale(s) => TerminalEvent::Command {
+                txn: s.txn.clone(),
+                op: "sale".into(),
+                amount: s.amount,
+                card: s.pan.masked(),
+            },
+        });
+        Some(cmd)
+    }
+
+    /// Commands not yet handed out.
+    pub fn remaining(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+/// Everything a terminal gets from the harness for one boot.
+pub struct TerminalIo {
+    /// Identity and policy from the scenario.
+    pub config: TerminalConfig,
+    /// Dialect and framing.
+    pub wire: Wire,
+    /// Connects to the host (through the fault proxy).
+    pub dialer: Box<dyn Dialer>,
+    /// Memory that survives power cycles.
+    pub store: Store,
+    /// What to do, and when.
+    pub schedule: Schedule,
+    recorder: Recorder,
+}
+
+impl TerminalIo {
+    /// Bundles a boot's inputs.
+    pub fn new(
+        config: TerminalConfig,
+        wire: Wire,
+        dialer: Box<dyn Dialer>,
+        store: Store,
+        schedule: Schedule,
+        recorder: Recorder,
+    ) -> Self {
+        TerminalIo {
+            config,
+            wire,
+            dialer,
+            store,
+            schedule,
+            recorder,
+        }
+    }
+
+    /// Reports a transaction's outcome: what the terminal tells the merchant. The checks compare
+    /// it with the host's journal.
+    pub fn report(&self, outcome: Outcome) {
+        self.recorder.record(TerminalEvent::Outcome(outcome));
+    }
+
+    /// Records something the terminal did (timeouts, reversals...) in the transcript.
+    pub fn note(&self, event: TerminalEvent) {
+        self.recorder.record(event);
+    }
+
+    /// Time since the run started.
+    pub fn now(&self) -> Duration {
+        self.recorder.clock().now()
+    }
+}
+
+/// A terminal under test.
+///
+/// `run` is called once per boot: at the start of the run and again after each simulated power
+/// cycle, on a fresh value (volatile memory is lost) with the same [`Store`]. It should take
+/// commands from `io.schedule` until it returns `None`, and report one outcome per command.
+pub trait Terminal {
+    /// Runs the terminal until its schedule is done.
+    fn run<'a>(&'a mut self, io: &'a TerminalIo) -> Pin<Box<dyn Future<Output = ()> + 'a>>;
+}
