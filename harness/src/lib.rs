@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod cli;
+mod harness;
 pub mod host;
 pub mod money;
 pub mod runner;
@@ -16,3 +17,10 @@ pub mod terminal;
 pub mod timeline;
 pub mod transcript;
 pub mod wire;
+
+pub use harness::{Harness, LoadError, Report};
+pub use posfault_proxies as proxies;
+pub use terminal::{
+    Command, Dialer, Outcome, ReferenceTerminal, SaleCommand, Store, Terminal, TerminalEvent,
+    TerminalIo,
+};

@@ -6,4 +6,4 @@ mod report;
 mod sim;
 
 pub use report::{OutcomeMismatch, RunReport};
-pub use sim::run;
+pub use sim::{run, run_with};

@@ -37,8 +37,14 @@ impl Clock for SimClock {
     }
 }
 
-/// Runs `scenario` with `seed` and judges it.
+/// Runs `scenario` with `seed` against the reference terminal and judges it.
 pub fn run(scenario: &Scenario, seed: u64) -> RunReport {
+    run_with(scenario, seed, &|| Box::new(ReferenceTerminal::new()))
+}
+
+/// Runs `scenario` with `seed` against the terminal `boot` makes, and judges it. `boot` is
+/// called at the start and again after every power cycle: a fresh value, volatile memory gone.
+pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Terminal>) -> RunReport {
     let wire = Wire {
         dialect: scenario.dialect.dialect(),
         framing: scenario.framing,
@@ -93,8 +99,9 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunReport {
                 schedule.clone(),
                 rec.clone(),
             );
+            let mut terminal = boot();
             async move {
-                ReferenceTerminal::new().run(&io).await;
+                terminal.run(&io).await;
                 Ok(())
             }
         });

@@ -1,9 +1,12 @@
-//! The terminal's persistent store. It lives outside the simulated node, so it survives a power
-//! cycle the way a terminal's flash does.
+//! The terminal's persistent store: a small key-value memory that lives outside the simulated
+//! node, so it survives a power cycle the way a terminal's flash does. Any terminal can use it
+//! (`get`/`put`/`delete`); the reference terminal keeps its STAN counter and reversal record here
+//! through the typed helpers below.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use posfault_proxies::wire::Message;
+use posfault_proxies::wire::{ISO87, Message, decode, encode};
 
 /// A stored reversal: the complete 0400, ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,50 +19,79 @@ pub struct ReversalRecord {
     pub message: Message,
 }
 
-#[derive(Debug, Default)]
-struct Data {
-    last_stan: u32,
-    reversal: Option<ReversalRecord>,
-}
-
-/// Shared handle to one terminal's persistent memory.
+/// Shared handle to one terminal's persistent memory. Cloning shares it.
 #[derive(Debug, Clone, Default)]
-pub struct Store(Arc<Mutex<Data>>);
+pub struct Store(Arc<Mutex<BTreeMap<String, Vec<u8>>>>);
+
+const STAN_KEY: &str = "reference/last_stan";
+const REVERSAL_KEY: &str = "reference/reversal";
 
 impl Store {
-    fn lock(&self) -> MutexGuard<'_, Data> {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The value stored under `key`.
+    pub fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.lock().get(key).cloned()
+    }
+
+    /// Stores `value` under `key`, durably: it survives power cycles.
+    pub fn put(&self, key: &str, value: impl Into<Vec<u8>>) {
+        self.lock().insert(key.to_string(), value.into());
+    }
+
+    /// Deletes `key`.
+    pub fn delete(&self, key: &str) {
+        self.lock().remove(key);
     }
 
     /// The next STAN (000001 to 999999, then wrapping to 000001), persisted at once.
     pub fn next_stan(&self) -> String {
-        let mut d = self.lock();
-        d.last_stan = d.last_stan % 999_999 + 1;
-        format!("{:06}", d.last_stan)
+        let mut map = self.lock();
+        let last: u32 = map
+            .get(STAN_KEY)
+            .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
+            .unwrap_or(0);
+        let next = last % 999_999 + 1;
+        map.insert(STAN_KEY.into(), next.to_string().into_bytes());
+        format!("{next:06}")
     }
 
     /// Stores a reversal record, replacing any earlier one.
     pub fn save_reversal(&self, rec: ReversalRecord) {
-        self.lock().reversal = Some(rec);
+        // Layout: txn, newline, stan, newline, the 0400 encoded in iso87 (values are
+        // dialect-independent, so any dialect's message round-trips).
+        let Ok(body) = encode(&ISO87, &rec.message) else {
+            return;
+        };
+        let mut bytes = format!("{}\n{}\n", rec.txn, rec.stan).into_bytes();
+        bytes.extend_from_slice(&body);
+        self.put(REVERSAL_KEY, bytes);
     }
 
     /// The pending reversal, if any.
     pub fn pending_reversal(&self) -> Option<ReversalRecord> {
-        self.lock().reversal.clone()
+        let bytes = self.get(REVERSAL_KEY)?;
+        let mut parts = bytes.splitn(3, |&b| b == b'\n');
+        let txn = String::from_utf8(parts.next()?.to_vec()).ok()?;
+        let stan = String::from_utf8(parts.next()?.to_vec()).ok()?;
+        let message = decode(&ISO87, parts.next()?).ok()?;
+        Some(ReversalRecord { stan, txn, message })
     }
 
     /// Deletes the reversal record for `stan` (only that one).
     pub fn clear_reversal(&self, stan: &str) {
-        let mut d = self.lock();
-        if d.reversal.as_ref().is_some_and(|r| r.stan == stan) {
-            d.reversal = None;
+        if self.pending_reversal().is_some_and(|r| r.stan == stan) {
+            self.delete(REVERSAL_KEY);
         }
     }
 
     /// Updates the reason (field 39) of the stored reversal for `stan`.
     pub fn set_reversal_reason(&self, stan: &str, reason: &str) {
-        if let Some(r) = self.lock().reversal.as_mut().filter(|r| r.stan == stan) {
+        if let Some(mut r) = self.pending_reversal().filter(|r| r.stan == stan) {
             r.message.set(39, reason);
+            self.save_reversal(r);
         }
     }
 }
@@ -71,8 +103,28 @@ mod tests {
     #[test]
     fn stan_wraps_after_999999() {
         let s = Store::default();
-        s.lock().last_stan = 999_998;
+        s.put(STAN_KEY, "999998");
         assert_eq!(s.next_stan(), "999999");
         assert_eq!(s.next_stan(), "000001");
+    }
+
+    #[test]
+    fn reversal_record_round_trips_through_bytes() {
+        let s = Store::default();
+        let mut m = Message::new("0400".parse().unwrap());
+        m.set(11, "000042").set(39, "98");
+        s.save_reversal(ReversalRecord {
+            stan: "000042".into(),
+            txn: "t1".into(),
+            message: m.clone(),
+        });
+        s.set_reversal_reason("000042", "06");
+        let back = s.pending_reversal().unwrap();
+        assert_eq!((back.txn.as_str(), back.stan.as_str()), ("t1", "000042"));
+        assert_eq!(back.message.text(39), Some("06"));
+        s.clear_reversal("000001");
+        assert!(s.pending_reversal().is_some());
+        s.clear_reversal("000042");
+        assert!(s.pending_reversal().is_none());
     }
 }
