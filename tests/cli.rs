@@ -122,3 +122,80 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn seed_sweep_lists_each_failing_seed_with_a_replay_command() {
+    let dir = tempdir();
+    let file = dir.join("unexpected.yaml");
+    let defect = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scenarios/defects/no-reversal-on-timeout.yaml"),
+    )
+    .unwrap();
+    let admitted: String = defect
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("failing_checks:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&file, admitted).unwrap();
+    let o = posfault(&[
+        "run",
+        "--seeds",
+        "1..3",
+        "--jobs",
+        "2",
+        file.to_str().unwrap(),
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains(": 0 of 3 seeds passed"), "{out}");
+    for seed in 1..=3 {
+        assert!(
+            out.contains(&format!(
+                "  seed {seed}: reversal_after_no_response: STAN 000001 was never reversed"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "replay: posfault run --seed {seed} {}",
+                file.display()
+            )),
+            "{out}"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn shards_split_the_catalogue_without_overlap() {
+    let mut seen = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let o = posfault(&["run", "--quiet", "--shard", shard, "scenarios/"]);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{out}{err}");
+        seen.extend(
+            out.lines()
+                .filter(|l| l.starts_with("PASS"))
+                .map(str::to_string),
+        );
+    }
+    let all = posfault(&["run", "--quiet", "scenarios/"]);
+    let mut want: Vec<String> = text(&all)
+        .0
+        .lines()
+        .filter(|l| l.starts_with("PASS"))
+        .map(str::to_string)
+        .collect();
+    seen.sort();
+    want.sort();
+    assert_eq!(seen, want);
+}
+
+#[test]
+fn check_validates_without_running() {
+    let o = posfault(&["check", "scenarios/"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.ends_with(" valid, 0 invalid\n"), "{out}");
+}

@@ -1,6 +1,9 @@
 //! The `posfault` command line: thin commands over the library.
 
+mod bench;
+mod check;
 mod run;
+pub mod seeds;
 
 use std::process::ExitCode;
 
@@ -28,11 +31,17 @@ enum Command {
     /// Exit status: 0 when all pass, 1 when a check or expectation fails, 2 when a scenario is
     /// invalid.
     Run(run::RunArgs),
+    /// Validate scenario files without running them; exit 2 if any is invalid.
+    Check(check::CheckArgs),
+    /// Measure simulated runs per second of one scenario (seeds 1..=N, all cores).
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a parsed command line.
 pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Check(args) => check::check(args),
+        Command::Bench(args) => bench::bench(args),
     }
 }

@@ -1,13 +1,18 @@
-//! `posfault run FILE-OR-DIR...`
+//! `posfault run FILE-OR-DIR... [--seed N | --seeds A..B] [--shard I/N] [--jobs J] [--quiet]`
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::cli::seeds::{Seeds, Shard};
 use crate::cli::{EXIT_FAIL, EXIT_PASS, EXIT_USAGE};
-use crate::scenario::load_file;
+use crate::runner::RunReport;
+use crate::scenario::{Scenario, load_file};
 use crate::timeline;
 
 #[derive(Debug, Args)]
@@ -16,41 +21,106 @@ pub(crate) struct RunArgs {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Run with this seed instead of each scenario's own.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "seeds")]
     seed: Option<u64>,
+    /// Sweep seeds: `1..1000` (both ends included), or `1,5,9`. Runs in parallel and prints
+    /// only failing seeds, each with a command that replays it.
+    #[arg(long)]
+    seeds: Option<Seeds>,
+    /// Run only shard I of N (`--shard 2/4`) of the (scenario, seed) runs, for splitting a run
+    /// across CI jobs; every shard's split is fixed by the file and seed order.
+    #[arg(long)]
+    shard: Option<Shard>,
+    /// Simulations run at once (default: one per core).
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Print only verdict lines, not timelines.
     #[arg(long, short)]
     quiet: bool,
 }
 
+/// One (scenario, seed) run to make.
+struct Item {
+    scenario: usize,
+    seed: u64,
+}
+
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let files = scenario_files(&args.paths)?;
-    let (mut passed, mut failed, mut invalid) = (0, 0, 0);
-    for file in &files {
-        let scenario = match load_file(file) {
-            Ok(s) => s,
+    let mut invalid = 0;
+    let mut scenarios: Vec<(PathBuf, Scenario)> = Vec::new();
+    for file in files {
+        match load_file(&file) {
+            Ok(s) => scenarios.push((file, s)),
             Err(errors) => {
                 for e in errors {
                     eprintln!("{e}");
                 }
                 println!("INVALID {}", file.display());
                 invalid += 1;
-                continue;
             }
-        };
-        let seed = args.seed.unwrap_or(scenario.seed);
-        let report = crate::runner::run(&scenario, seed);
-        if !args.quiet {
-            print!("{}", timeline::render(&report.transcript));
         }
-        print!(
-            "{}",
-            timeline::verdict(&report, &file.display().to_string(), !args.quiet)
-        );
-        if report.passed {
-            passed += 1;
-        } else {
-            failed += 1;
+    }
+    let sweep = args.seeds.is_some();
+    let mut items = Vec::new();
+    for (i, (_, s)) in scenarios.iter().enumerate() {
+        let seeds = match (&args.seeds, args.seed) {
+            (Some(seeds), _) => seeds.0.clone(),
+            (None, Some(seed)) => vec![seed],
+            (None, None) => vec![s.seed],
+        };
+        items.extend(seeds.into_iter().map(|seed| Item { scenario: i, seed }));
+    }
+    let items: Vec<Item> = items
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| args.shard.is_none_or(|s| s.owns(*k)))
+        .map(|(_, item)| item)
+        .collect();
+
+    let reports = run_parallel(&scenarios, &items, args.jobs, sweep);
+    let (mut passed, mut failed) = (0, 0);
+    if sweep {
+        for (i, (file, s)) in scenarios.iter().enumerate() {
+            let mine: Vec<&RunReport> = items
+                .iter()
+                .zip(&reports)
+                .filter(|(item, _)| item.scenario == i)
+                .map(|(_, r)| r)
+                .collect();
+            let bad: Vec<&&RunReport> = mine.iter().filter(|r| !r.passed).collect();
+            passed += mine.len() - bad.len();
+            failed += bad.len();
+            let status = if bad.is_empty() { "PASS" } else { "FAIL" };
+            println!(
+                "{status} {} {file}: {} of {} seeds passed",
+                s.name,
+                mine.len() - bad.len(),
+                mine.len(),
+                file = file.display()
+            );
+            for r in bad {
+                let first = first_problem(r);
+                println!("  seed {}: {first}", r.seed);
+                println!(
+                    "    replay: posfault run --seed {} {}",
+                    r.seed,
+                    file.display()
+                );
+            }
+        }
+    } else {
+        for (item, report) in items.iter().zip(&reports) {
+            let file = scenarios[item.scenario].0.display().to_string();
+            if !args.quiet {
+                print!("{}", timeline::render(&report.transcript));
+            }
+            print!("{}", timeline::verdict(report, &file, !args.quiet));
+            if report.passed {
+                passed += 1;
+            } else {
+                failed += 1;
+            }
         }
     }
     println!("{passed} passed, {failed} failed, {invalid} invalid");
@@ -63,8 +133,74 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }))
 }
 
+/// The first thing that went wrong in a failed run, on one line.
+fn first_problem(r: &RunReport) -> String {
+    if let Some(e) = &r.error {
+        return e.clone();
+    }
+    if let Some(v) = r.verdicts.iter().find(|v| !v.as_expected()) {
+        return match v.findings.first() {
+            Some(f) => format!("{}: {f}", v.check),
+            None => format!("{} passed, but the scenario expects it to fail", v.check),
+        };
+    }
+    match r.mismatches.first() {
+        Some(m) => format!("outcome {}: {}", m.txn, m.problem),
+        None => "failed".into(),
+    }
+}
+
+/// Runs every item, one simulation per thread at a time, and returns reports in item order.
+/// Sweeps keep only what a failing seed needs; a transcript per passing seed would cost memory
+/// for nothing.
+fn run_parallel(
+    scenarios: &[(PathBuf, Scenario)],
+    items: &[Item],
+    jobs: Option<usize>,
+    sweep: bool,
+) -> Vec<RunReport> {
+    let jobs = jobs
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1)
+        .clamp(1, items.len().max(1));
+    let bar = ProgressBar::new(items.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {per_sec}, eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    if items.len() < 2 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<RunReport>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(k) else { break };
+                    let mut report = crate::runner::run(&scenarios[item.scenario].1, item.seed);
+                    if sweep && report.passed {
+                        report.transcript.events.clear();
+                        report.journal.clear();
+                    }
+                    slots.lock().unwrap_or_else(|p| p.into_inner())[k] = Some(report);
+                    bar.inc(1);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    slots
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|r| r.expect("every item ran"))
+        .collect()
+}
+
 /// Files as given, plus every `*.yaml` under given directories, each list sorted.
-fn scenario_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+pub(crate) fn scenario_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
