@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod declines;
 pub mod host;
 pub mod money;
 pub mod runner;

@@ -4,7 +4,7 @@
 mod config;
 mod event;
 mod messages;
-pub use messages::RUN_EPOCH_UNIX;
+pub use messages::{CardData, RUN_EPOCH_UNIX};
 mod net;
 pub(crate) mod reference;
 mod store;

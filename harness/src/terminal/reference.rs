@@ -36,6 +36,8 @@ pub struct SaleCommand {
     pub amount: Amount,
     /// The card.
     pub pan: Pan,
+    /// Expiry, entry mode and PIN as read at the terminal.
+    pub card: messages::CardData,
 }
 
 /// Why an exchange produced no usable reply.
@@ -90,7 +92,14 @@ impl<D: Dialer> ReferenceTerminal<D> {
             terminal: &self.cfg.id,
             merchant: &self.cfg.merchant,
         };
-        let req = messages::sale(&ids, &stan, &cmd.pan, cmd.amount, &Stamp::at(self.now()));
+        let req = messages::sale(
+            &ids,
+            &stan,
+            &cmd.pan,
+            &cmd.card,
+            cmd.amount,
+            &Stamp::at(self.now()),
+        );
         self.rec.record(TerminalEvent::TxnStarted {
             txn: cmd.txn.clone(),
             op: "sale".into(),
@@ -124,6 +133,9 @@ impl<D: Dialer> ReferenceTerminal<D> {
                         reason: None,
                         reversal: None,
                         display,
+                        cause: None,
+                        category: None,
+                        advice: None,
                     }
                 }
                 Err(why) => {
@@ -144,6 +156,9 @@ impl<D: Dialer> ReferenceTerminal<D> {
                     reason: Some(FailReason::Connect),
                     reversal: None,
                     display: "failed: could not connect, nothing charged".into(),
+                    cause: None,
+                    category: None,
+                    advice: None,
                 }
             }
             Err(Failure::Timeout) => {
@@ -168,7 +183,7 @@ impl<D: Dialer> ReferenceTerminal<D> {
                 self.fail(cmd, stan, FailReason::InvalidReply, "06").await
             }
         };
-        self.rec.record(TerminalEvent::Outcome(outcome));
+        self.rec.record(TerminalEvent::Outcome(outcome.explained()));
     }
 
     /// The outcome is unknown: make the stored reversal due, send it, report.
@@ -212,6 +227,9 @@ impl<D: Dialer> ReferenceTerminal<D> {
             reason: Some(reason),
             reversal: Some(reversal),
             display,
+            cause: None,
+            category: None,
+            advice: None,
         }
     }
 
