@@ -40,8 +40,10 @@ pub struct Load {
 pub enum WhenFull {
     /// System malfunction / host busy (96).
     #[default]
+    #[serde(rename = "answer_96")]
     Answer96,
     /// Issuer or switch inoperative (91).
+    #[serde(rename = "answer_91")]
     Answer91,
     /// Close the connection at once without an answer.
     Close,

@@ -256,8 +256,10 @@ impl TxnType {
 pub enum UnknownReversal {
     /// Acknowledge it: there is nothing to undo (most hosts).
     #[default]
+    #[serde(rename = "answer_00")]
     Answer00,
     /// "Unable to locate record" (25).
+    #[serde(rename = "answer_25")]
     Answer25,
 }
 

@@ -29,6 +29,7 @@ pub enum Mode {
     /// an answer: the terminal cannot know whether it went through.
     AcceptThenClose,
     /// Every request is answered 91 and nothing is processed.
+    #[serde(rename = "answer_91")]
     Answer91,
 }
 

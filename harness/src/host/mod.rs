@@ -43,3 +43,6 @@ pub use pan::{Pan, luhn_ok};
 pub use risk::RiskRule;
 pub use server::{OnEntry, serve_connection, serve_sim};
 pub use settlement::{Total, Totals};
+
+#[cfg(test)]
+mod tests;
