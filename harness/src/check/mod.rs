@@ -3,6 +3,7 @@
 //! Checks look at the link as the proxy saw it, never at the terminal's own account of itself,
 //! so they judge any terminal the same way.
 
+mod decline_category;
 mod reversal_after_no_response;
 
 use std::fmt;
@@ -32,16 +33,20 @@ pub enum CheckId {
     /// A request left without a valid, in-time reply is followed by a reversal for it before
     /// the next financial request.
     ReversalAfterNoResponse,
+    /// Every reported decline carries the category `declines.yaml` gives for its code; every
+    /// link failure is reported as network.
+    DeclineCategory,
 }
 
 impl CheckId {
     /// All checks, in the order they run.
-    pub const ALL: [CheckId; 1] = [CheckId::ReversalAfterNoResponse];
+    pub const ALL: [CheckId; 2] = [CheckId::ReversalAfterNoResponse, CheckId::DeclineCategory];
 
     /// The check's name as written in YAML.
     pub fn name(self) -> &'static str {
         match self {
             CheckId::ReversalAfterNoResponse => "reversal_after_no_response",
+            CheckId::DeclineCategory => "decline_category",
         }
     }
 
@@ -49,6 +54,7 @@ impl CheckId {
     pub fn run(self, input: &CheckInput<'_>) -> Vec<String> {
         match self {
             CheckId::ReversalAfterNoResponse => reversal_after_no_response::check(input),
+            CheckId::DeclineCategory => decline_category::check(input),
         }
     }
 }

@@ -121,7 +121,7 @@ pub(crate) fn decide(
     {
         return Err(with_card(refuse(
             "57",
-            format!("the card does not allow {txn:?} transactions"),
+            format!("the card does not allow {} transactions", txn.name()),
         )));
     }
     let account = cfg.account.clone();
@@ -178,7 +178,10 @@ fn merchant(h: &Host, req: &Message, txn: TxnType) -> Result<(), Refused> {
     {
         return Err(refuse(
             "58",
-            format!("terminal {tid:?} is not enabled for {txn:?} transactions"),
+            format!(
+                "terminal {tid:?} is not enabled for {} transactions",
+                txn.name()
+            ),
         ));
     }
     Ok(())
@@ -294,7 +297,7 @@ fn limits(h: &Host, account: &str, amount: Amount, now: Duration) -> Result<(), 
     {
         return Err(refuse(
             "65",
-            format!("{count} debits today already reach the daily count limit {max}"),
+            format!("{count} debit(s) today already reach the daily count limit {max}"),
         ));
     }
     Ok(())

@@ -244,6 +244,15 @@ impl TxnType {
         }
     }
 
+    /// The name as written in YAML.
+    pub fn name(self) -> &'static str {
+        match self {
+            TxnType::Purchase => "purchase",
+            TxnType::Cash => "cash",
+            TxnType::Refund => "refund",
+        }
+    }
+
     /// Whether the type takes money from the account.
     pub fn is_debit(self) -> bool {
         !matches!(self, TxnType::Refund)
