@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod declines;
 mod harness;
 pub mod host;
 pub mod money;

@@ -68,6 +68,9 @@ fn line(kind: &EventKind) -> String {
             if let (Some(acct), Some(delta), Some(bal)) = (&j.account, j.delta, j.balance) {
                 let _ = write!(s, ", {acct} {delta:+} = {bal}", delta = DeltaFmt(delta.0));
             }
+            if let Some(reason) = &j.reason {
+                let _ = write!(s, " ({reason})");
+            }
             s
         }
         EventKind::Terminal(t) => match t {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use posfault::proxies::wire::{ISO87, Message, decode, encode};
-use posfault::terminal::{FailReason, ReversalState, TxnResult};
+use posfault::terminal::{FailReason, ReversalState};
 use posfault::{Command, Outcome, SaleCommand, Terminal, TerminalIo};
 
 const PENDING: &str = "shop/pending-reversal";
@@ -63,25 +63,9 @@ impl ShopTerminal {
         let outcome = match reply {
             Some(rsp) if rsp.mti().as_str() == "0210" && rsp.field(11) == req.field(11) => {
                 io.store.delete(PENDING);
-                let rc = rsp.text(39).unwrap_or("??").to_string();
-                let approved = rc == "00";
-                Outcome {
-                    txn: sale.txn.clone(),
-                    stan,
-                    result: if approved {
-                        TxnResult::Approved
-                    } else {
-                        TxnResult::Declined
-                    },
-                    display: if approved {
-                        "APPROVED".into()
-                    } else {
-                        format!("DECLINED {rc}")
-                    },
-                    rc: Some(rc),
-                    reason: None,
-                    reversal: None,
-                }
+                let mut o = Outcome::answered(&sale.txn, &stan, rsp.text(39).unwrap_or("??"));
+                o.display = o.display.to_uppercase();
+                o
             }
             _ => {
                 let reversal = match self.reversals {
@@ -89,15 +73,9 @@ impl ShopTerminal {
                     true => ReversalState::Pending,
                     false => ReversalState::None,
                 };
-                Outcome {
-                    txn: sale.txn.clone(),
-                    stan,
-                    result: TxnResult::Failed,
-                    rc: None,
-                    reason: Some(FailReason::NoResponse),
-                    reversal: Some(reversal),
-                    display: "NO RESPONSE - SALE CANCELLED".into(),
-                }
+                let mut o = Outcome::failed(&sale.txn, &stan, FailReason::NoResponse, reversal);
+                o.display = "NO RESPONSE - SALE CANCELLED".into();
+                o
             }
         };
         io.report(outcome);

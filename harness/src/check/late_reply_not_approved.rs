@@ -43,6 +43,9 @@ mod tests {
             reason: None,
             reversal: None,
             display: format!("{result:?}").to_lowercase(),
+            cause: None,
+            category: None,
+            advice: None,
         })
     }
 

@@ -3,6 +3,7 @@
 //! Checks look at the link as the proxy saw it, never at the terminal's own account of itself,
 //! so they judge any terminal the same way.
 
+mod decline_category;
 mod host_view;
 mod late_reply_not_approved;
 mod money_conserved;
@@ -62,11 +63,14 @@ pub enum CheckId {
     OutcomeMatchesJournal,
     /// The host's net movement equals the sum of the approvals the terminal reported.
     MoneyConserved,
+    /// Every reported decline carries the category `declines.yaml` gives for its code; every
+    /// link failure is reported as network.
+    DeclineCategory,
 }
 
 impl CheckId {
     /// All checks, in the order they run.
-    pub const ALL: [CheckId; 7] = [
+    pub const ALL: [CheckId; 8] = [
         CheckId::ReversalAfterNoResponse,
         CheckId::ReversalRetryPolicy,
         CheckId::ReversalSurvivesPowerCycle,
@@ -74,6 +78,7 @@ impl CheckId {
         CheckId::LateReplyNotApproved,
         CheckId::OutcomeMatchesJournal,
         CheckId::MoneyConserved,
+        CheckId::DeclineCategory,
     ];
 
     /// The check's name as written in YAML.
@@ -86,6 +91,7 @@ impl CheckId {
             CheckId::LateReplyNotApproved => "late_reply_not_approved",
             CheckId::OutcomeMatchesJournal => "outcome_matches_journal",
             CheckId::MoneyConserved => "money_conserved",
+            CheckId::DeclineCategory => "decline_category",
         }
     }
 
@@ -99,6 +105,7 @@ impl CheckId {
             CheckId::LateReplyNotApproved => late_reply_not_approved::check(input),
             CheckId::OutcomeMatchesJournal => outcome_matches_journal::check(input),
             CheckId::MoneyConserved => money_conserved::check(input),
+            CheckId::DeclineCategory => decline_category::check(input),
         }
     }
 }

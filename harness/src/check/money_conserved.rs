@@ -82,6 +82,8 @@ mod tests {
             delta: Some(Amount(-1234)),
             balance: Some(Amount(0)),
             original: None,
+            reason: None,
+            card: None,
         }
     }
 
@@ -103,6 +105,9 @@ mod tests {
             reason: (result == TxnResult::Failed).then_some(FailReason::NoResponse),
             reversal,
             display: "x".into(),
+            cause: None,
+            category: None,
+            advice: None,
         })
     }
 

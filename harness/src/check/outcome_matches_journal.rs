@@ -75,6 +75,8 @@ mod tests {
             delta: None,
             balance: None,
             original,
+            reason: None,
+            card: None,
         }
     }
 
@@ -87,6 +89,9 @@ mod tests {
             reason: (result == TxnResult::Failed).then_some(FailReason::NoResponse),
             reversal,
             display: "x".into(),
+            cause: None,
+            category: None,
+            advice: None,
         })
     }
 

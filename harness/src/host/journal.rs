@@ -1,5 +1,8 @@
 //! The host's journal: an append-only record of every request and decision. It is what the
-//! host "knows happened", and the checks compare the terminal's reports against it.
+//! host "knows happened", and the checks compare the terminal's reports against it. Balances
+//! are derived from it: opening balance plus every entry's `delta` ([`balances_from`]).
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -22,6 +25,14 @@ pub enum Decision {
     ReversalUnknown,
     /// A frame the host could not read; no reply.
     Unreadable,
+    /// A reversal whose original was declined: acknowledged, nothing moved.
+    ReversalNothing,
+    /// An offline approval (0220 advice) posted to its account.
+    Posted,
+    /// A network management, settlement or upload message was accepted.
+    Accepted,
+    /// The request was read and the connection closed without an answer.
+    Unanswered,
 }
 
 impl Decision {
@@ -34,6 +45,10 @@ impl Decision {
             Decision::ReversalRepeat => "reversal_repeat",
             Decision::ReversalUnknown => "reversal_unknown",
             Decision::Unreadable => "unreadable",
+            Decision::ReversalNothing => "reversal_nothing",
+            Decision::Posted => "posted",
+            Decision::Accepted => "accepted",
+            Decision::Unanswered => "unanswered",
         }
     }
 }
@@ -53,8 +68,14 @@ pub struct JournalEntry {
     pub stan: String,
     /// The decision.
     pub decision: Decision,
-    /// Response code sent.
+    /// Response code sent; empty when none was.
     pub rc: String,
+    /// Why, in words, for anything but a plain approval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The card, masked (first 6 + last 4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<String>,
     /// Amount of the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<Amount>,
@@ -70,4 +91,19 @@ pub struct JournalEntry {
     /// For reversals: the journal seq of the sale reversed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<u64>,
+}
+
+/// Every account's balance after `journal`: its opening balance plus the deltas journalled for
+/// it. The host keeps its balances this way, so the journal is the single record of money.
+pub fn balances_from(
+    opening: &BTreeMap<String, Amount>,
+    journal: &[JournalEntry],
+) -> BTreeMap<String, Amount> {
+    let mut out = opening.clone();
+    for e in journal {
+        if let (Some(account), Some(delta)) = (&e.account, e.delta) {
+            out.entry(account.clone()).or_default().0 += delta.0;
+        }
+    }
+    out
 }

@@ -1,57 +1,115 @@
-//! Request handling of the reference host. Pure: a request and a time in, a response and a
-//! journal entry out; the server around it does the I/O.
+//! The host's state and its front door. Pure: a request and a time in; a reply, a delay and a
+//! journal entry out. The server around it does the I/O.
 //!
-//! Sale (0200) order of checks: required fields (30), card known (14), duplicate
-//! terminal + STAN + date (94, no second debit), funds (51), else approve (00).
-//! Reversal (0400): found by terminal + STAN + date, else by the original STAN in field 90;
-//! a repeat or an unknown original is acknowledged with 00 and moves nothing.
+//! Before any message family sees a request, a maintenance window (91, or read and close) and
+//! capacity (96, 91, or close) may answer it; such requests are journalled but not processed,
+//! so they never count as duplicates of a later retry.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
+use posfault_proxies::wire::mask::mask_pan;
 use posfault_proxies::wire::{Message, Mti};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 
-use crate::host::config::HostConfig;
-use crate::host::journal::{Decision, JournalEntry};
+use crate::host::capacity::WhenFull;
+use crate::host::config::{HostConfig, TxnType};
+use crate::host::journal::{Decision, JournalEntry, balances_from};
+use crate::host::maintenance::{self, Mode};
+use crate::host::{financial, network, reversal, settlement};
 use crate::money::Amount;
 use crate::transcript::At;
 
 /// Fields a response echoes from its request.
-const ECHO: [u8; 7] = [3, 4, 11, 12, 13, 41, 42];
+const ECHO: [u8; 8] = [3, 4, 11, 12, 13, 41, 42, 70];
 
-struct SaleRecord {
-    seq: u64,
-    account: String,
-    amount: Amount,
-    reversed: bool,
+/// Where the host finds a financial request again: terminal id, STAN, local date (MMDD).
+pub(crate) type Key = (String, String, String);
+
+/// A financial request the host decided on, kept for duplicates, reversals, limits and
+/// settlement.
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    /// Journal seq of the decision.
+    pub seq: u64,
+    pub key: Key,
+    pub txn: TxnType,
+    pub account: Option<String>,
+    /// Index of the card in the configuration.
+    pub card: Option<usize>,
+    pub amount: Amount,
+    pub at: Duration,
+    pub approved: bool,
+    pub reversed: bool,
+    /// The terminal's batch when approved.
+    pub batch: u32,
+}
+
+/// What the host does with one request.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// The reply, if the request gets one.
+    pub reply: Option<Message>,
+    /// How long to wait before sending it (the processing delay).
+    pub delay: Duration,
+    /// Close the connection instead of (or after) answering.
+    pub close: bool,
+    /// The journal entry appended for it.
+    pub entry: JournalEntry,
 }
 
 /// The host's state. Lives outside any simulated node, so a host crash loses nothing that was
 /// journalled.
 pub struct Host {
-    accounts: BTreeMap<String, Amount>,
-    cards: BTreeMap<String, String>,
-    /// Approved sales by (terminal, STAN, local date).
-    sales: BTreeMap<(String, String, String), SaleRecord>,
+    pub(crate) cfg: HostConfig,
+    opening: BTreeMap<String, Amount>,
+    balances: BTreeMap<String, Amount>,
+    pub(crate) records: Vec<Record>,
+    pub(crate) by_key: BTreeMap<Key, usize>,
+    /// Wrong PINs in a row, by card index.
+    pub(crate) pin_tries: BTreeMap<usize, u32>,
+    /// Terminals that signed on during the run.
+    pub(crate) signed_on: BTreeSet<String>,
+    /// Open batch number by terminal; a terminal not listed is on batch 1.
+    pub(crate) batches: BTreeMap<String, u32>,
+    rng: ChaCha8Rng,
+    in_flight: u32,
     journal: Vec<JournalEntry>,
 }
 
 impl Host {
-    /// A host with the configured accounts and cards.
-    pub fn new(cfg: &HostConfig) -> Self {
+    /// A host with its configuration; `rng` draws processing delays (the runner hands it the
+    /// run's `host` stream).
+    pub fn new(cfg: &HostConfig, rng: ChaCha8Rng) -> Self {
+        let opening: BTreeMap<_, _> = cfg
+            .accounts
+            .iter()
+            .map(|a| (a.id.clone(), a.balance))
+            .collect();
         Host {
-            accounts: cfg
-                .accounts
-                .iter()
-                .map(|a| (a.id.clone(), a.balance))
-                .collect(),
-            cards: cfg
-                .cards
-                .iter()
-                .map(|c| (c.pan.reveal().to_string(), c.account.clone()))
-                .collect(),
-            sales: BTreeMap::new(),
+            cfg: cfg.clone(),
+            balances: opening.clone(),
+            opening,
+            records: Vec::new(),
+            by_key: BTreeMap::new(),
+            pin_tries: BTreeMap::new(),
+            signed_on: BTreeSet::new(),
+            batches: BTreeMap::new(),
+            rng,
+            in_flight: 0,
             journal: Vec::new(),
         }
+    }
+
+    /// A host with a fixed RNG seed, for tests and tools that draw no delays.
+    pub fn with_seed(cfg: &HostConfig, seed: u64) -> Self {
+        Host::new(cfg, ChaCha8Rng::seed_from_u64(seed))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &HostConfig {
+        &self.cfg
     }
 
     /// Everything journalled so far.
@@ -61,50 +119,144 @@ impl Host {
 
     /// Current balance of an account.
     pub fn balance(&self, account: &str) -> Option<Amount> {
-        self.accounts.get(account).copied()
+        self.balances.get(account).copied()
     }
 
-    /// Handles one request; returns the response (if the message gets one) and the journal
-    /// entry it appended.
-    pub fn handle(&mut self, req: &Message, at: At) -> (Option<Message>, &JournalEntry) {
-        let mti = req.mti().to_string();
-        let (rsp, entry) = match mti.as_str() {
-            "0200" => self.sale(req),
-            "0400" => self.reversal(req),
-            _ => (None, self.entry(req, Decision::Declined, "12")),
+    /// Every balance as derived from the opening balances and the journal.
+    pub fn balances_from_journal(&self) -> BTreeMap<String, Amount> {
+        balances_from(&self.opening, &self.journal)
+    }
+
+    /// When a `refuse` maintenance window covering `now` ends: listeners stay closed until then.
+    pub fn refusing_until(&self, now: Duration) -> Option<Duration> {
+        maintenance::refusing_until(&self.cfg.maintenance, now)
+    }
+
+    /// When the next `refuse` window after `now` starts.
+    pub fn next_refusal(&self, now: Duration) -> Option<Duration> {
+        maintenance::next_refusal(&self.cfg.maintenance, now)
+    }
+
+    /// Marks one request's answer as sent (see [`Processed::delay`]): it no longer counts
+    /// against capacity.
+    pub fn finished(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+    }
+
+    /// Handles one request: journals it and says what to answer, after how long. Every call
+    /// that returns must be followed by one [`Host::finished`] once the answer is sent (or the
+    /// connection is gone).
+    pub fn process(&mut self, req: &Message, at: At) -> Processed {
+        let now = at.duration();
+        let gate = match maintenance::mode_at(&self.cfg.maintenance, now) {
+            Some(Mode::Answer91) => Some(("91", false, "maintenance window: answering 91")),
+            Some(Mode::AcceptThenClose | Mode::Refuse) => {
+                Some(("", true, "maintenance window: read and closed"))
+            }
+            None => self
+                .cfg
+                .capacity
+                .as_ref()
+                .filter(|c| c.full(now, self.in_flight))
+                .map(|c| match c.when_full {
+                    WhenFull::Answer96 => ("96", false, "over capacity: answering 96"),
+                    WhenFull::Answer91 => ("91", false, "over capacity: answering 91"),
+                    WhenFull::Close => ("", true, "over capacity: closed"),
+                }),
         };
-        let entry = JournalEntry {
-            seq: self.journal.len() as u64 + 1,
-            at,
-            ..entry
+        let (reply, mut entry) = match gate {
+            Some((rc, close, why)) => {
+                let decision = if close {
+                    Decision::Unanswered
+                } else {
+                    Decision::Declined
+                };
+                let mut e = self.entry(req, decision, rc);
+                e.reason = Some(why.into());
+                let reply = (!close)
+                    .then(|| req.mti().response().map(|m| respond(req, m, rc)))
+                    .flatten();
+                (reply, e)
+            }
+            None => self.dispatch(req, now),
         };
-        self.journal.push(entry);
-        let last = self.journal.last().expect("just pushed");
-        let rsp = rsp.or_else(|| req.mti().response().map(|m| respond(req, m, &last.rc)));
-        (rsp, last)
+        let reply = if entry.decision == Decision::Unanswered {
+            None
+        } else {
+            reply.or_else(|| req.mti().response().map(|m| respond(req, m, &entry.rc)))
+        };
+        let delay = match (&reply, self.cfg.processing_delay) {
+            (Some(_), Some(d)) => d.draw(&mut self.rng),
+            _ => Duration::ZERO,
+        };
+        self.in_flight += 1;
+        entry.at = at;
+        let entry = self.append(entry);
+        Processed {
+            close: reply.is_none() && entry.decision == Decision::Unanswered,
+            reply,
+            delay,
+            entry,
+        }
     }
 
     /// Journals a frame that did not decode.
-    pub fn unreadable(&mut self, at: At) -> &JournalEntry {
-        let entry = JournalEntry {
-            seq: self.journal.len() as u64 + 1,
+    pub fn unreadable(&mut self, at: At) -> JournalEntry {
+        self.append(JournalEntry {
+            seq: 0,
             at,
             mti: String::new(),
             terminal: String::new(),
             stan: String::new(),
             decision: Decision::Unreadable,
             rc: String::new(),
+            reason: None,
+            card: None,
             amount: None,
             account: None,
             delta: None,
             balance: None,
             original: None,
-        };
-        self.journal.push(entry);
-        self.journal.last().expect("just pushed")
+        })
     }
 
-    fn entry(&self, req: &Message, decision: Decision, rc: &str) -> JournalEntry {
+    fn dispatch(&mut self, req: &Message, now: Duration) -> (Option<Message>, JournalEntry) {
+        match req.mti().as_str() {
+            "0100" | "0200" => financial::request(self, req, now),
+            "0220" => financial::advice(self, req, now),
+            "0400" | "0420" => reversal::reversal(self, req),
+            "0800" => network::management(self, req),
+            "0500" => settlement::totals(self, req),
+            "0320" => settlement::upload(self, req),
+            other => {
+                let mut e = self.entry(req, Decision::Declined, "12");
+                e.reason = Some(format!(
+                    "message type {other} is not handled; expected 0100, 0200, 0220, 0320, 0400, 0420, 0500 or 0800"
+                ));
+                (None, e)
+            }
+        }
+    }
+
+    /// The seq the next journal entry gets.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.journal.len() as u64 + 1
+    }
+
+    /// Appends an entry, numbering it and applying its delta: the only way balances change.
+    fn append(&mut self, mut e: JournalEntry) -> JournalEntry {
+        e.seq = self.next_seq();
+        if let (Some(account), Some(delta)) = (&e.account, e.delta) {
+            let balance = self.balances.entry(account.clone()).or_default();
+            balance.0 += delta.0;
+            e.balance = Some(*balance);
+        }
+        self.journal.push(e.clone());
+        e
+    }
+
+    /// A journal entry for `req`, with its identifying fields filled in.
+    pub(crate) fn entry(&self, req: &Message, decision: Decision, rc: &str) -> JournalEntry {
         JournalEntry {
             seq: 0,
             at: At::default(),
@@ -113,6 +265,8 @@ impl Host {
             stan: req.text(11).unwrap_or_default().to_string(),
             decision,
             rc: rc.to_string(),
+            reason: None,
+            card: req.text(2).map(mask_pan),
             amount: req.text(4).and_then(Amount::from_field4),
             account: None,
             delta: None,
@@ -121,80 +275,20 @@ impl Host {
         }
     }
 
-    fn key(req: &Message) -> (String, String, String) {
+    /// The key a request is filed under.
+    pub(crate) fn key(req: &Message) -> Key {
         let f = |n| req.text(n).unwrap_or_default().to_string();
         (f(41), f(11), f(13))
     }
 
-    fn sale(&mut self, req: &Message) -> (Option<Message>, JournalEntry) {
-        let amount = req.text(4).and_then(Amount::from_field4);
-        let (Some(amount), Some(pan), true) = (amount, req.text(2), req.has(11) && req.has(41))
-        else {
-            return (None, self.entry(req, Decision::Declined, "30"));
-        };
-        let Some(account) = self.cards.get(pan).cloned() else {
-            return (None, self.entry(req, Decision::Declined, "14"));
-        };
-        let key = Self::key(req);
-        if self.sales.contains_key(&key) {
-            return (None, self.entry(req, Decision::Declined, "94"));
-        }
-        let balance = self.accounts.get(&account).copied().unwrap_or_default();
-        if balance < amount {
-            let mut e = self.entry(req, Decision::Declined, "51");
-            e.account = Some(account);
-            e.balance = Some(balance);
-            return (None, e);
-        }
-        let after = Amount(balance.0 - amount.0);
-        self.accounts.insert(account.clone(), after);
-        let seq = self.journal.len() as u64 + 1;
-        self.sales.insert(
-            key,
-            SaleRecord {
-                seq,
-                account: account.clone(),
-                amount,
-                reversed: false,
-            },
-        );
-        let mut rsp = respond(req, req.mti().response().expect("0200 is a request"), "00");
-        rsp.set(38, format!("{:06}", seq % 1_000_000)); // approval code
-        rsp.set(37, format!("{:012}", seq)); // retrieval reference number
-        let mut e = self.entry(req, Decision::Approved, "00");
-        e.account = Some(account);
-        e.delta = Some(Amount(-amount.0));
-        e.balance = Some(after);
-        (Some(rsp), e)
+    /// The balance an account has now.
+    pub(crate) fn balance_of(&self, account: &str) -> Amount {
+        self.balances.get(account).copied().unwrap_or_default()
     }
 
-    fn reversal(&mut self, req: &Message) -> (Option<Message>, JournalEntry) {
-        let mut key = Self::key(req);
-        if !self.sales.contains_key(&key)
-            && let Some(orig_stan) = req.text(90).and_then(|f| f.get(4..10))
-        {
-            key.1 = orig_stan.to_string();
-        }
-        let Some(sale) = self.sales.get_mut(&key) else {
-            return (None, self.entry(req, Decision::ReversalUnknown, "00"));
-        };
-        if sale.reversed {
-            let original = sale.seq;
-            let mut e = self.entry(req, Decision::ReversalRepeat, "00");
-            e.original = Some(original);
-            return (None, e);
-        }
-        sale.reversed = true;
-        let (account, amount, original) = (sale.account.clone(), sale.amount, sale.seq);
-        let balance = self.accounts.entry(account.clone()).or_default();
-        balance.0 += amount.0;
-        let after = *balance;
-        let mut e = self.entry(req, Decision::Reversed, "00");
-        e.account = Some(account);
-        e.delta = Some(amount);
-        e.balance = Some(after);
-        e.original = Some(original);
-        (None, e)
+    /// The open batch of a terminal.
+    pub(crate) fn batch_of(&self, terminal: &str) -> u32 {
+        self.batches.get(terminal).copied().unwrap_or(1)
     }
 }
 
@@ -208,99 +302,4 @@ pub fn respond(req: &Message, mti: Mti, rc: &str) -> Message {
     }
     rsp.set(39, rc);
     rsp
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::host::config::{AccountConfig, CardConfig, Pan};
-
-    const PAN: &str = "4761739001010010";
-
-    fn host() -> Host {
-        Host::new(&HostConfig {
-            accounts: vec![AccountConfig {
-                id: "A".into(),
-                balance: Amount(10_000),
-            }],
-            cards: vec![CardConfig {
-                id: "c".into(),
-                pan: Pan::new(PAN).unwrap(),
-                account: "A".into(),
-            }],
-        })
-    }
-
-    fn msg(mti: &str, stan: &str, amount: i64) -> Message {
-        let mut m = Message::new(mti.parse().unwrap());
-        m.set(2, PAN)
-            .set(3, "000000")
-            .set(4, Amount(amount).to_field4().unwrap())
-            .set(11, stan)
-            .set(13, "0115")
-            .set(41, "TERM0001");
-        m
-    }
-
-    fn rc(h: &mut Host, m: &Message) -> String {
-        let (rsp, _) = h.handle(m, At(0));
-        rsp.unwrap().text(39).unwrap().to_string()
-    }
-
-    #[test]
-    fn sale_debits_and_reversal_credits_back_once() {
-        let mut h = host();
-        assert_eq!(rc(&mut h, &msg("0200", "000001", 1234)), "00");
-        assert_eq!(h.balance("A"), Some(Amount(8766)));
-        assert_eq!(rc(&mut h, &msg("0400", "000001", 1234)), "00");
-        assert_eq!(rc(&mut h, &msg("0400", "000001", 1234)), "00");
-        assert_eq!(h.balance("A"), Some(Amount(10_000)));
-        let decisions: Vec<_> = h.journal().iter().map(|e| e.decision).collect();
-        assert_eq!(
-            decisions,
-            [
-                Decision::Approved,
-                Decision::Reversed,
-                Decision::ReversalRepeat
-            ]
-        );
-    }
-
-    #[test]
-    fn duplicate_sale_is_94_without_a_second_debit() {
-        let mut h = host();
-        rc(&mut h, &msg("0200", "000001", 100));
-        assert_eq!(rc(&mut h, &msg("0200", "000001", 100)), "94");
-        assert_eq!(h.balance("A"), Some(Amount(9_900)));
-    }
-
-    #[test]
-    fn insufficient_funds_is_51_and_unknown_card_14() {
-        let mut h = host();
-        assert_eq!(rc(&mut h, &msg("0200", "000001", 10_001)), "51");
-        let mut m = msg("0200", "000002", 1);
-        m.set(2, "4000000000000002");
-        assert_eq!(rc(&mut h, &m), "14");
-        assert_eq!(h.balance("A"), Some(Amount(10_000)));
-    }
-
-    #[test]
-    fn reversal_found_by_field_90_when_its_own_stan_differs() {
-        let mut h = host();
-        rc(&mut h, &msg("0200", "000007", 500));
-        let mut rev = msg("0400", "000008", 500);
-        rev.set(90, format!("0200000007{}", "0".repeat(32)));
-        assert_eq!(rc(&mut h, &rev), "00");
-        assert_eq!(h.balance("A"), Some(Amount(10_000)));
-    }
-
-    #[test]
-    fn responses_echo_the_request_and_carry_no_pan() {
-        let mut h = host();
-        let (rsp, _) = h.handle(&msg("0200", "000001", 100), At(0));
-        let rsp = rsp.unwrap();
-        assert_eq!(rsp.mti().to_string(), "0210");
-        assert_eq!(rsp.text(11), Some("000001"));
-        assert!(!rsp.has(2));
-    }
 }

@@ -79,6 +79,15 @@ impl RunReport {
                     got.reversal, want.reversal
                 ));
             }
+            if want.cause.is_some() && want.cause != got.cause {
+                diffs.push(format!("cause {:?}, expected {:?}", got.cause, want.cause));
+            }
+            if want.category.is_some() && want.category != got.category {
+                diffs.push(format!(
+                    "category {:?}, expected {:?}",
+                    got.category, want.category
+                ));
+            }
             if !diffs.is_empty() {
                 out.push(OutcomeMismatch {
                     txn: txn.clone(),

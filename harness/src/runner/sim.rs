@@ -1,7 +1,8 @@
 //! One scenario, one seed, in a turmoil simulation: terminal -> proxy -> host as three nodes.
 //!
 //! Determinism: turmoil gets an explicit seed, epoch, duration and fixed latency; the fault
-//! engine gets its own ChaCha stream split from the run seed in a fixed order; nodes are
+//! engine and then the host (processing delays) get their own ChaCha streams split from the
+//! run seed in a fixed order (turmoil, engine, host: append new streams, never reorder); nodes are
 //! single-threaded; nothing reads the wall clock.
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,12 +16,13 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::check::{CheckInput, run_all};
-use crate::host::{Host, serve_sim};
+use crate::host::{Host, SimGate, serve_sim};
 use crate::runner::power::{PowerAction, PowerPlan};
 use crate::runner::report::RunReport;
 use crate::scenario::{Scenario, Step};
 use crate::terminal::{
-    Command, ReferenceTerminal, SaleCommand, Schedule, SimDialer, Store, Terminal, TerminalIo,
+    CardData, Command, ReferenceTerminal, SaleCommand, Schedule, SimDialer, Store, Terminal,
+    TerminalIo,
 };
 use crate::transcript::Recorder;
 use crate::wire::Wire;
@@ -52,6 +54,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
     let mut master = ChaCha8Rng::seed_from_u64(seed);
     let turmoil_seed = master.next_u64();
     let engine_rng = ChaCha8Rng::seed_from_u64(master.next_u64());
+    let host_rng = ChaCha8Rng::seed_from_u64(master.next_u64());
 
     let latency = scenario.network.latency.get();
     let mut sim = turmoil::Builder::new()
@@ -64,7 +67,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
         .build();
 
     let rec = Recorder::new(Arc::new(SimClock));
-    let host = Arc::new(Mutex::new(Host::new(&scenario.host)));
+    let host = Arc::new(Mutex::new(Host::new(&scenario.host, host_rng)));
     {
         let (host, rec) = (host.clone(), rec.clone());
         sim.host("host", move || {
@@ -81,7 +84,12 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
         clock: rec.clock(),
     });
     let conns = Arc::new(AtomicU32::new(0));
-    sim.host("proxy", move || proxy_node(relay.clone(), conns.clone()));
+    {
+        let host = host.clone();
+        sim.host("proxy", move || {
+            proxy_node(relay.clone(), conns.clone(), host.clone())
+        });
+    }
 
     let store = Store::default();
     let schedule = Schedule::new(commands(scenario), rec.clone());
@@ -186,6 +194,12 @@ fn commands(scenario: &Scenario) -> Vec<Command> {
                     at: s.at.get(),
                     amount: s.amount,
                     pan: card.pan.clone(),
+                    card: CardData {
+                        txn: None,
+                        expiry: card.expiry.clone(),
+                        entry: card.entry,
+                        pin: s.pin.clone().or_else(|| card.pin.clone()),
+                    },
                 }))
             }
             Step::PowerCycle(_) => None,
@@ -193,11 +207,17 @@ fn commands(scenario: &Scenario) -> Vec<Command> {
         .collect()
 }
 
-/// The proxy node: accepts terminal connections and relays each to the host.
-async fn proxy_node(relay: Arc<Relay>, conns: Arc<AtomicU32>) -> turmoil::Result {
-    let listener = turmoil::net::TcpListener::bind(("0.0.0.0", PROXY_PORT)).await?;
+/// The proxy node: accepts terminal connections and relays each to the host. It stops
+/// listening while the host refuses connections (maintenance), so a refusal reaches the
+/// terminal as a failed connect, as it would without the proxy.
+async fn proxy_node(
+    relay: Arc<Relay>,
+    conns: Arc<AtomicU32>,
+    host: Arc<Mutex<Host>>,
+) -> turmoil::Result {
+    let mut gate = SimGate::new(PROXY_PORT, host, relay.clock.clone());
     loop {
-        let (terminal, _) = listener.accept().await?;
+        let terminal = gate.accept().await?;
         let conn = conns.fetch_add(1, Ordering::Relaxed) + 1;
         let relay = relay.clone();
         tokio::task::spawn_local(async move {

@@ -4,9 +4,10 @@
 use std::fmt;
 use std::path::Path;
 
+use crate::host::HostConfig;
 use crate::scenario::Scenario;
 use crate::scenario::locate::Locations;
-use crate::scenario::validate::validate;
+use crate::scenario::validate::{validate, validate_host};
 
 /// A problem in a scenario file: where it is, and what would be right.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,8 +53,37 @@ pub fn load_file(path: &Path) -> Result<Scenario, Vec<ScenarioError>> {
 
 /// Parses and validates scenario text; `file` names it in errors.
 pub fn load_str(text: &str, file: &str) -> Result<Scenario, Vec<ScenarioError>> {
+    parse_checked(text, file, validate)
+}
+
+/// Loads and validates a host configuration file of its own (the `host:` section of a
+/// scenario, without the `host:` key), for `posfault host`.
+pub fn load_host_file(path: &Path) -> Result<HostConfig, Vec<ScenarioError>> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![ScenarioError {
+            file: file.clone(),
+            location: None,
+            path: String::new(),
+            message: format!("cannot read the file: {e}"),
+        }]
+    })?;
+    load_host_str(&text, &file)
+}
+
+/// Parses and validates host configuration text; `file` names it in errors.
+pub fn load_host_str(text: &str, file: &str) -> Result<HostConfig, Vec<ScenarioError>> {
+    parse_checked(text, file, |h| validate_host(h, ""))
+}
+
+/// Deserializes `text` strictly, then runs `check`; every error located in the text.
+fn parse_checked<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+    check: impl Fn(&T) -> Vec<(String, String)>,
+) -> Result<T, Vec<ScenarioError>> {
     let de = serde_yaml::Deserializer::from_str(text);
-    let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
+    let scenario: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let message = bare_message(&inner, &path);
@@ -64,7 +94,7 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, Vec<ScenarioError>> 
             message,
         }]
     })?;
-    let problems = validate(&scenario);
+    let problems = check(&scenario);
     if problems.is_empty() {
         return Ok(scenario);
     }

@@ -12,9 +12,10 @@ use posfault_proxies::fault::Rule;
 use posfault_proxies::wire::{DialectName, Framing};
 use serde::{Deserialize, Serialize};
 
-pub use load::{ScenarioError, load_file, load_str};
+pub use load::{ScenarioError, load_file, load_host_file, load_host_str, load_str};
 
 use crate::check::CheckId;
+use crate::declines::Category;
 use crate::host::HostConfig;
 use crate::money::Amount;
 use crate::terminal::{FailReason, ReversalState, TerminalConfig, TxnResult};
@@ -162,6 +163,10 @@ pub struct Sale {
     pub amount: Amount,
     /// The `id` of a card in `host.cards`.
     pub card: String,
+    /// The PIN the cardholder enters (4 to 12 digits). Default: the card's own PIN, if it has
+    /// one. Never written to any output.
+    #[serde(default, skip_serializing)]
+    pub pin: Option<String>,
 }
 
 /// What must hold for the scenario to pass.
@@ -192,4 +197,10 @@ pub struct ExpectedOutcome {
     /// Reversal state after a failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reversal: Option<ReversalState>,
+    /// The cause reported, an id from `declines.yaml` (e.g. `insufficient-funds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// The category reported (cardholder, merchant, risk, system, network).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::host::{HostConfig, TxnType};
 use crate::scenario::{Scenario, Step};
 
 /// Every problem found, as (path, message).
@@ -30,35 +31,10 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
         );
     }
 
-    let accounts: BTreeSet<&str> = s.host.accounts.iter().map(|a| a.id.as_str()).collect();
-    let mut seen = BTreeSet::new();
-    for (i, a) in s.host.accounts.iter().enumerate() {
-        if !seen.insert(a.id.as_str()) {
-            bad(
-                format!("host.accounts[{i}].id"),
-                format!("account {:?} is defined twice", a.id),
-            );
-        }
+    for (path, msg) in validate_host(&s.host, "host.") {
+        bad(path, msg);
     }
-    let mut cards = BTreeSet::new();
-    for (i, c) in s.host.cards.iter().enumerate() {
-        if !cards.insert(c.id.as_str()) {
-            bad(
-                format!("host.cards[{i}].id"),
-                format!("card {:?} is defined twice", c.id),
-            );
-        }
-        if !accounts.contains(c.account.as_str()) {
-            bad(
-                format!("host.cards[{i}].account"),
-                format!(
-                    "no account {:?} in host.accounts; expected one of {}",
-                    c.account,
-                    list(&accounts)
-                ),
-            );
-        }
-    }
+    let cards: BTreeSet<&str> = s.host.cards.iter().map(|c| c.id.as_str()).collect();
 
     if s.schedule.is_empty() {
         bad(
@@ -107,6 +83,14 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
                             sale.card,
                             list(&cards)
                         ),
+                    );
+                }
+                if let Some(pin) = &sale.pin
+                    && !is_pin(pin)
+                {
+                    bad(
+                        format!("schedule[{i}].sale.pin"),
+                        format!("expected 4 to 12 digits, found {} characters", pin.len()),
                     );
                 }
                 if sale.amount.0 <= 0 || sale.amount.to_field4().is_none() {
@@ -164,6 +148,182 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+fn is_pin(pin: &str) -> bool {
+    (4..=12).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Problems in a host configuration; paths start with `prefix` (`host.` in a scenario, empty
+/// for a host file of its own).
+pub(crate) fn validate_host(h: &HostConfig, prefix: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut bad = |path: String, msg: String| out.push((format!("{prefix}{path}"), msg));
+
+    let accounts: BTreeSet<&str> = h.accounts.iter().map(|a| a.id.as_str()).collect();
+    let mut seen = BTreeSet::new();
+    for (i, a) in h.accounts.iter().enumerate() {
+        if !seen.insert(a.id.as_str()) {
+            bad(
+                format!("accounts[{i}].id"),
+                format!("account {:?} is defined twice", a.id),
+            );
+        }
+        if a.credit_limit.0 < 0 {
+            bad(
+                format!("accounts[{i}].credit_limit"),
+                format!("expected zero or more, found {}", a.credit_limit),
+            );
+        }
+        for (name, value) in [
+            ("per_transaction", a.limits.per_transaction),
+            ("daily_amount", a.limits.daily_amount),
+        ] {
+            if let Some(v) = value
+                && v.0 <= 0
+            {
+                bad(
+                    format!("accounts[{i}].limits.{name}"),
+                    format!("expected a positive amount, found {v}"),
+                );
+            }
+        }
+    }
+    let mut cards = BTreeSet::new();
+    let mut pans = BTreeSet::new();
+    for (i, c) in h.cards.iter().enumerate() {
+        if !cards.insert(c.id.as_str()) {
+            bad(
+                format!("cards[{i}].id"),
+                format!("card {:?} is defined twice", c.id),
+            );
+        }
+        if !pans.insert(c.pan.reveal()) {
+            bad(
+                format!("cards[{i}].pan"),
+                format!("card number {} is used by an earlier card", c.pan),
+            );
+        }
+        if !accounts.contains(c.account.as_str()) {
+            bad(
+                format!("cards[{i}].account"),
+                format!(
+                    "no account {:?} in {prefix}accounts; expected one of {}",
+                    c.account,
+                    list(&accounts)
+                ),
+            );
+        }
+        if let Some(e) = &c.expiry
+            && !crate::host::valid_expiry(e)
+        {
+            bad(
+                format!("cards[{i}].expiry"),
+                "expected YYMM with a month 01 to 12, e.g. \"2812\"".into(),
+            );
+        }
+        if let Some(pin) = &c.pin
+            && !is_pin(pin)
+        {
+            bad(
+                format!("cards[{i}].pin"),
+                format!("expected 4 to 12 digits, found {} characters", pin.len()),
+            );
+        }
+        if c.transaction_types.as_ref().is_some_and(Vec::is_empty) {
+            bad(
+                format!("cards[{i}].transaction_types"),
+                format!(
+                    "lists no type; expected some of {}, or leave it out for all",
+                    types()
+                ),
+            );
+        }
+    }
+    let mut merchants = BTreeSet::new();
+    let mut terminals = BTreeSet::new();
+    for (i, m) in h.merchants.iter().enumerate() {
+        if !merchants.insert(m.id.as_str()) {
+            bad(
+                format!("merchants[{i}].id"),
+                format!("merchant {:?} is defined twice", m.id),
+            );
+        }
+        for (j, t) in m.terminals.iter().enumerate() {
+            if !terminals.insert(t.id.as_str()) {
+                bad(
+                    format!("merchants[{i}].terminals[{j}].id"),
+                    format!("terminal {:?} is registered twice", t.id),
+                );
+            }
+            if t.transaction_types.as_ref().is_some_and(Vec::is_empty) {
+                bad(
+                    format!("merchants[{i}].terminals[{j}].transaction_types"),
+                    format!(
+                        "lists no type; expected some of {}, or leave it out for all",
+                        types()
+                    ),
+                );
+            }
+        }
+    }
+    if h.max_pin_tries == 0 {
+        bad(
+            "max_pin_tries".into(),
+            "expected at least 1 (3 is usual)".into(),
+        );
+    }
+    if let Some(max) = h.max_amount
+        && max.0 <= 0
+    {
+        bad(
+            "max_amount".into(),
+            format!("expected a positive amount, found {max}"),
+        );
+    }
+    let mut rules = BTreeSet::new();
+    for (i, r) in h.risk.iter().enumerate() {
+        if !rules.insert(r.name()) {
+            bad(
+                format!("risk[{i}].name"),
+                format!("rule name {:?} is used twice", r.name()),
+            );
+        }
+    }
+    if let Some(problem) = h.processing_delay.and_then(|d| d.problem()) {
+        bad("processing_delay".into(), problem);
+    }
+    if let Some(c) = &h.capacity {
+        if c.max_in_flight == 0 {
+            bad(
+                "capacity.max_in_flight".into(),
+                "expected at least 1: a host that takes no request is a maintenance window".into(),
+            );
+        }
+        for (i, l) in c.busy.iter().enumerate() {
+            if l.from >= l.until {
+                bad(
+                    format!("capacity.busy[{i}].until"),
+                    format!("expected a time after from ({}), found {}", l.from, l.until),
+                );
+            }
+        }
+    }
+    for (i, w) in h.maintenance.iter().enumerate() {
+        if w.from >= w.until {
+            bad(
+                format!("maintenance[{i}].until"),
+                format!("expected a time after from ({}), found {}", w.from, w.until),
+            );
+        }
+    }
+    out
+}
+
+fn types() -> String {
+    [TxnType::Purchase, TxnType::Cash, TxnType::Refund]
+        .map(|t| format!("{t:?}").to_lowercase())
+        .join(", ")
 }
 
 fn list(names: &BTreeSet<&str>) -> String {

@@ -12,6 +12,7 @@ use crate::host::Pan;
 use crate::money::Amount;
 use crate::terminal::config::TerminalConfig;
 use crate::terminal::event::{Outcome, TerminalEvent};
+use crate::terminal::messages::CardData;
 use crate::terminal::net::Dialer;
 use crate::terminal::store::Store;
 use crate::transcript::Recorder;
@@ -28,6 +29,8 @@ pub struct SaleCommand {
     pub amount: Amount,
     /// The card presented.
     pub pan: Pan,
+    /// Expiry, entry mode and PIN as read at the terminal.
+    pub card: CardData,
 }
 
 /// What a terminal is asked to do.

@@ -4,6 +4,7 @@
 use posfault_proxies::dur::Dur;
 use serde::{Deserialize, Serialize};
 
+use crate::declines::{self, Category};
 use crate::money::Amount;
 
 /// The terminal's verdict on a transaction.
@@ -62,6 +63,109 @@ pub struct Outcome {
     pub reversal: Option<ReversalState>,
     /// What the terminal shows the merchant.
     pub display: String,
+    /// Why it was not approved: a cause id from `declines.yaml`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// How the failure is reported (cardholder, merchant, risk, system, network).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// What the operator is advised to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<Advice>,
+}
+
+/// Operator advice in the terminal's languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Advice {
+    /// English.
+    pub en: String,
+    /// Simplified Chinese.
+    #[serde(rename = "zh-CN")]
+    pub zh_cn: String,
+}
+
+impl Outcome {
+    /// An answered transaction: approved for RC 00, declined otherwise, explained from
+    /// `declines.yaml`. Set `display` afterwards to show your own text.
+    pub fn answered(txn: &str, stan: &str, rc: &str) -> Outcome {
+        let approved = rc == "00";
+        Outcome {
+            txn: txn.into(),
+            stan: stan.into(),
+            result: if approved {
+                TxnResult::Approved
+            } else {
+                TxnResult::Declined
+            },
+            rc: Some(rc.into()),
+            reason: None,
+            reversal: None,
+            display: if approved {
+                "approved".into()
+            } else {
+                format!("declined: {rc}")
+            },
+            cause: None,
+            category: None,
+            advice: None,
+        }
+        .explained()
+    }
+
+    /// A failed transaction with its reversal state, explained from `declines.yaml`.
+    pub fn failed(txn: &str, stan: &str, reason: FailReason, reversal: ReversalState) -> Outcome {
+        let what = match reason {
+            FailReason::InvalidReply => "invalid reply",
+            FailReason::NoResponse => "no response",
+            FailReason::Connect => "could not connect",
+        };
+        let display = match (reason, reversal) {
+            (FailReason::Connect, _) => "failed: could not connect, nothing charged".to_string(),
+            (_, ReversalState::Acknowledged) => format!("failed: {what}, reversed"),
+            (_, ReversalState::Pending) => format!("failed: {what}, reversal pending"),
+            (_, ReversalState::None) => format!("failed: {what}"),
+        };
+        Outcome {
+            txn: txn.into(),
+            stan: stan.into(),
+            result: TxnResult::Failed,
+            rc: None,
+            reason: Some(reason),
+            reversal: Some(reversal),
+            display,
+            cause: None,
+            category: None,
+            advice: None,
+        }
+        .explained()
+    }
+
+    /// The outcome with its cause, category and advice from `declines.yaml` filled in: by
+    /// response code for declines, by failure for link failures. A code the file does not list
+    /// leaves them empty, which the `decline_category` check reports.
+    pub fn explained(mut self) -> Outcome {
+        let cause = match (self.result, self.reason) {
+            (TxnResult::Declined, _) => self.rc.as_deref().and_then(declines::by_code),
+            (TxnResult::Failed, Some(FailReason::NoResponse)) => declines::by_id("no-response"),
+            (TxnResult::Failed, Some(FailReason::Connect)) => declines::by_id("connection-failed"),
+            (TxnResult::Failed, Some(FailReason::InvalidReply)) => {
+                declines::by_id("invalid-response")
+            }
+            _ => None,
+        };
+        if let Some(c) = cause {
+            if self.result == TxnResult::Declined {
+                self.display = format!("{}: {}", self.display, c.en.meaning);
+            }
+            self.cause = Some(c.id.clone());
+            self.category = Some(c.category);
+            self.advice = Some(Advice {
+                en: c.en.advice.clone(),
+                zh_cn: c.zh.advice.clone(),
+            });
+        }
+        self
+    }
 }
 
 /// Everything the terminal records.

@@ -4,7 +4,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use posfault_proxies::wire::{Message, Mti};
 
-use crate::host::Pan;
+use crate::host::{EntryMode, Pan, TxnType, pin};
 use crate::money::Amount;
 
 /// The calendar time at run time zero: 2026-01-15 08:00:00 UTC. Fixed, so dates in messages
@@ -44,18 +44,50 @@ pub struct Ids<'a> {
     pub merchant: &'a str,
 }
 
+/// What the terminal reads from the card and the cardholder, besides the PAN.
+#[derive(Debug, Clone, Default)]
+pub struct CardData {
+    /// Transaction type: sets the processing code.
+    pub txn: Option<TxnType>,
+    /// Expiry `YYMM` as read from the card (field 14), if the card gives one.
+    pub expiry: Option<String>,
+    /// How the card was read (field 22).
+    pub entry: EntryMode,
+    /// The PIN the cardholder entered; sent as an ISO format 0 block (field 52).
+    pub pin: Option<String>,
+}
+
 /// A sale request.
-pub fn sale(ids: &Ids<'_>, stan: &str, pan: &Pan, amount: Amount, stamp: &Stamp) -> Message {
-    let mut m = Message::with_capacity(mti("0200"), 10, 96);
+pub fn sale(
+    ids: &Ids<'_>,
+    stan: &str,
+    pan: &Pan,
+    card: &CardData,
+    amount: Amount,
+    stamp: &Stamp,
+) -> Message {
+    let txn = card.txn.unwrap_or(TxnType::Purchase);
+    let mut m = Message::with_capacity(mti("0200"), 12, 112);
     m.set(2, pan.reveal()) // PAN
-        .set(3, "000000") // processing code: purchase
+        .set(3, txn.processing_code()) // processing code
         .set(4, amount.to_field4().unwrap_or_default()) // amount
         .set(7, &stamp.transmission) // transmission date and time
         .set(11, stan) // STAN
         .set(12, &stamp.time) // local time
         .set(13, &stamp.date) // local date
+        .set(22, card.entry.code()) // POS entry mode
         .set(41, ids.terminal) // terminal id
         .set(42, ids.merchant); // merchant id
+    if let Some(expiry) = &card.expiry {
+        m.set(14, expiry); // expiry date
+    }
+    if let Some(block) = card
+        .pin
+        .as_deref()
+        .and_then(|p| pin::encode(p, pan.reveal()))
+    {
+        m.set(52, block); // PIN block
+    }
     m
 }
 
@@ -106,13 +138,19 @@ mod tests {
             merchant: "MERCHANT0000001",
         };
         let pan = Pan::new("4761739001010010").unwrap();
+        let card = CardData {
+            pin: Some("1234".into()),
+            ..CardData::default()
+        };
         let sale = sale(
             &ids,
             "000042",
             &pan,
+            &card,
             Amount(1234),
             &Stamp::at(Duration::ZERO),
         );
+        assert!(sale.has(52), "the sale carries the PIN block");
         let rev = reversal(&sale, "98");
         assert_eq!(rev.mti().to_string(), "0400");
         assert_eq!(rev.text(11), Some("000042"));
@@ -120,5 +158,34 @@ mod tests {
         let f90 = rev.text(90).unwrap();
         assert_eq!(f90.len(), 42);
         assert!(f90.starts_with("02000000420115080000"), "{f90}");
+        assert!(!rev.has(52), "the reversal drops the PIN block");
+    }
+
+    #[test]
+    fn sale_carries_expiry_entry_mode_pin_block_and_processing_code() {
+        let ids = Ids {
+            terminal: "TERM0001",
+            merchant: "MERCHANT0000001",
+        };
+        let pan = Pan::new("4761739001010010").unwrap();
+        let card = CardData {
+            txn: Some(TxnType::Cash),
+            expiry: Some("2812".into()),
+            entry: EntryMode::Swipe,
+            pin: Some("4321".into()),
+        };
+        let m = sale(
+            &ids,
+            "000001",
+            &pan,
+            &card,
+            Amount(1),
+            &Stamp::at(Duration::ZERO),
+        );
+        assert_eq!(m.text(3), Some("010000"));
+        assert_eq!(m.text(14), Some("2812"));
+        assert_eq!(m.text(22), Some("021"));
+        let block = m.field(52).unwrap();
+        assert_eq!(pin::decode(block, pan.reveal()).as_deref(), Some("4321"));
     }
 }

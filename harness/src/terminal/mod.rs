@@ -5,14 +5,14 @@ pub mod api;
 mod config;
 mod event;
 mod messages;
-pub use messages::RUN_EPOCH_UNIX;
+pub use messages::{CardData, RUN_EPOCH_UNIX};
 mod net;
 mod reference;
 mod store;
 
 pub use api::{Command, SaleCommand, Schedule, Terminal, TerminalIo};
 pub use config::{Defect, ReversalSave, TerminalConfig};
-pub use event::{FailReason, Outcome, ReversalState, TerminalEvent, TxnResult};
+pub use event::{Advice, FailReason, Outcome, ReversalState, TerminalEvent, TxnResult};
 pub use net::{Dialer, Duplex, SimDialer};
 pub use reference::ReferenceTerminal;
 pub use store::{ReversalRecord, Store};

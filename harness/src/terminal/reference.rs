@@ -71,7 +71,14 @@ impl ReferenceTerminal {
             terminal: &cfg.id,
             merchant: &cfg.merchant,
         };
-        let req = messages::sale(&ids, &stan, &cmd.pan, cmd.amount, &Stamp::at(io.now()));
+        let req = messages::sale(
+            &ids,
+            &stan,
+            &cmd.pan,
+            &cmd.card,
+            cmd.amount,
+            &Stamp::at(io.now()),
+        );
         let record = ReversalRecord {
             stan: stan.clone(),
             txn: cmd.txn.clone(),
@@ -389,47 +396,11 @@ impl ReferenceTerminal {
 }
 
 fn answered(cmd: &SaleCommand, stan: String, rc: String) -> Outcome {
-    let approved = rc == "00";
-    Outcome {
-        txn: cmd.txn.clone(),
-        stan,
-        result: if approved {
-            TxnResult::Approved
-        } else {
-            TxnResult::Declined
-        },
-        display: if approved {
-            "approved".into()
-        } else {
-            format!("declined: {rc}")
-        },
-        rc: Some(rc),
-        reason: None,
-        reversal: None,
-    }
+    Outcome::answered(&cmd.txn, &stan, &rc)
 }
 
 fn failed(cmd: &SaleCommand, stan: String, reason: FailReason, reversal: ReversalState) -> Outcome {
-    let what = match reason {
-        FailReason::InvalidReply => "invalid reply",
-        FailReason::NoResponse => "no response",
-        FailReason::Connect => "could not connect",
-    };
-    let display = match (reason, reversal) {
-        (FailReason::Connect, _) => "failed: could not connect, nothing charged".to_string(),
-        (_, ReversalState::Acknowledged) => format!("failed: {what}, reversed"),
-        (_, ReversalState::Pending) => format!("failed: {what}, reversal pending"),
-        (_, ReversalState::None) => format!("failed: {what}"),
-    };
-    Outcome {
-        txn: cmd.txn.clone(),
-        stan,
-        result: TxnResult::Failed,
-        rc: None,
-        reason: Some(reason),
-        reversal: Some(reversal),
-        display,
-    }
+    Outcome::failed(&cmd.txn, &stan, reason, reversal)
 }
 
 /// A connect failure is handled where the connection is opened; it cannot come from a reply.

@@ -1,0 +1,160 @@
+//! `decline_category`: every decline the terminal reports is reported under the cause and
+//! category `declines.yaml` gives for its response code, and every failure seen on the link
+//! (no response, no connection, invalid reply) under the network category. The category
+//! decides whether the merchant retries, so a wrong one costs sales or charges cardholders
+//! twice.
+//!
+//! The response code is taken from the reply the proxy delivered to the terminal when there is
+//! one, so a terminal that misreads the code is caught too.
+
+use posfault_proxies::fault::Direction;
+use posfault_proxies::link::Fate;
+
+use crate::check::CheckInput;
+use crate::declines::{self, Category};
+use crate::terminal::{Outcome, TxnResult};
+
+pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
+    let mut findings = Vec::new();
+    for (at, o) in input.transcript.outcomes() {
+        if o.result == TxnResult::Approved {
+            continue;
+        }
+        let wire_rc = delivered_rc(input, o);
+        if let (Some(wire), Some(said)) = (wire_rc.as_deref(), o.rc.as_deref())
+            && wire != said
+        {
+            findings.push(format!(
+                "{} (STAN {}) at {at}: reported RC {said}, but the host's reply carried RC {wire}",
+                o.txn, o.stan
+            ));
+        }
+        let want = match o.result {
+            TxnResult::Declined => {
+                let Some(rc) = wire_rc.or_else(|| o.rc.clone()) else {
+                    findings.push(format!(
+                        "{} (STAN {}) at {at}: reported declined without a response code",
+                        o.txn, o.stan
+                    ));
+                    continue;
+                };
+                match declines::by_code(&rc) {
+                    Some(c) => (c.id.as_str(), c.category),
+                    None => {
+                        findings.push(format!(
+                            "{} (STAN {}) at {at}: RC {rc} is not in declines.yaml; add it to a cause so the terminal can report it",
+                            o.txn, o.stan
+                        ));
+                        continue;
+                    }
+                }
+            }
+            _ => ("", Category::Network),
+        };
+        let (cause, category) = want;
+        if o.category != Some(category) {
+            findings.push(format!(
+                "{} (STAN {}) at {at}: reported category {}, expected {category}{}",
+                o.txn,
+                o.stan,
+                o.category.map(|c| c.to_string()).unwrap_or("(none)".into()),
+                if cause.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({cause})")
+                }
+            ));
+        } else if !cause.is_empty() && o.cause.as_deref() != Some(cause) {
+            findings.push(format!(
+                "{} (STAN {}) at {at}: reported cause {}, expected {cause}",
+                o.txn,
+                o.stan,
+                o.cause.as_deref().unwrap_or("(none)")
+            ));
+        }
+    }
+    findings
+}
+
+/// The RC of the last reply to the outcome's STAN that the proxy delivered to the terminal.
+fn delivered_rc(input: &CheckInput<'_>, o: &Outcome) -> Option<String> {
+    input
+        .transcript
+        .frames()
+        .filter(|(_, f)| {
+            f.dir == Direction::ToTerminal
+                && f.fate == Fate::Forwarded
+                && matches!(f.mti.as_deref(), Some("0110" | "0210"))
+                && f.field(11) == Some(o.stan.as_str())
+        })
+        .last()
+        .and_then(|(_, f)| f.field(39).map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+    use crate::terminal::TerminalEvent;
+    use crate::transcript::{At, Event, EventKind, Transcript};
+
+    fn declined(rc: &str) -> Outcome {
+        Outcome {
+            txn: "t1".into(),
+            stan: "000001".into(),
+            result: TxnResult::Declined,
+            rc: Some(rc.into()),
+            reason: None,
+            reversal: None,
+            display: format!("declined: {rc}"),
+            cause: None,
+            category: None,
+            advice: None,
+        }
+    }
+
+    fn run(o: Outcome) -> Vec<String> {
+        let t = Transcript {
+            events: vec![Event {
+                at: At(1000),
+                seq: 0,
+                kind: EventKind::Terminal(TerminalEvent::Outcome(o)),
+            }],
+        };
+        crate::check::fixtures::run(check, &t, &[])
+    }
+
+    #[test]
+    fn a_decline_explained_from_declines_yaml_passes() {
+        assert!(run(declined("51").explained()).is_empty());
+    }
+
+    #[test]
+    fn insufficient_funds_reported_as_a_merchant_problem_fails() {
+        let mut o = declined("51").explained();
+        o.category = Some(Category::Merchant);
+        let f = run(o);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].contains("reported category merchant, expected cardholder (insufficient-funds)"),
+            "{}",
+            f[0]
+        );
+    }
+
+    #[test]
+    fn a_decline_reported_without_category_fails() {
+        let f = run(declined("43"));
+        assert!(
+            f[0].contains("category (none), expected cardholder"),
+            "{}",
+            f[0]
+        );
+    }
+
+    #[test]
+    fn a_code_missing_from_declines_yaml_is_a_finding() {
+        let f = run(declined("N7"));
+        assert!(f[0].contains("RC N7 is not in declines.yaml"), "{}", f[0]);
+    }
+}

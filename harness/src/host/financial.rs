@@ -1,0 +1,133 @@
+//! Financial messages: 0100 authorisation and 0200 sale (checked in the order of
+//! [`crate::host::checks`]), and 0220 advice (an offline approval the terminal already gave:
+//! posted without the card and funds checks, once).
+
+use std::time::Duration;
+
+use posfault_proxies::wire::Message;
+
+use crate::host::checks::{self, Refused};
+use crate::host::config::TxnType;
+use crate::host::journal::{Decision, JournalEntry};
+use crate::host::logic::{Host, Record, respond};
+use crate::money::Amount;
+
+/// 0100 or 0200: decide, and on approval move the money.
+pub(crate) fn request(
+    h: &mut Host,
+    req: &Message,
+    now: Duration,
+) -> (Option<Message>, JournalEntry) {
+    let (txn, amount) = match checks::format(h, req) {
+        Ok(ok) => ok,
+        Err(r) => return (None, refused(h, req, r)),
+    };
+    let key = Host::key(req);
+    if let Some(&i) = h.by_key.get(&key) {
+        let mut e = h.entry(req, Decision::Declined, "94");
+        e.reason = Some(format!(
+            "duplicate of journal #{}: same terminal, STAN and date",
+            h.records[i].seq
+        ));
+        return (None, e);
+    }
+    let decided = checks::decide(h, req, txn, amount, now);
+    let seq = h.next_seq();
+    let (card, account, approved) = match &decided {
+        Ok(p) => (Some(p.card), Some(p.account.clone()), true),
+        Err(r) => (r.card, None, false),
+    };
+    h.by_key.insert(key.clone(), h.records.len());
+    let batch = h.batch_of(&key.0);
+    h.records.push(Record {
+        seq,
+        key,
+        txn,
+        account: account.clone(),
+        card,
+        amount,
+        at: now,
+        approved,
+        reversed: false,
+        batch,
+    });
+    match decided {
+        Err(r) => (None, refused(h, req, r)),
+        Ok(p) => {
+            let mut rsp = respond(req, req.mti().response().expect("a request"), "00");
+            rsp.set(38, format!("{:06}", seq % 1_000_000)); // approval code
+            rsp.set(37, format!("{seq:012}")); // retrieval reference number
+            let mut e = h.entry(req, Decision::Approved, "00");
+            e.delta = Some(signed(p.txn, p.amount));
+            e.account = Some(p.account);
+            (Some(rsp), e)
+        }
+    }
+}
+
+/// 0220: post an offline approval once; a repeat answers 94 and moves nothing.
+pub(crate) fn advice(
+    h: &mut Host,
+    req: &Message,
+    now: Duration,
+) -> (Option<Message>, JournalEntry) {
+    let (txn, amount) = match checks::format(h, req) {
+        Ok(ok) => ok,
+        Err(r) => return (None, refused(h, req, r)),
+    };
+    let key = Host::key(req);
+    if let Some(&i) = h.by_key.get(&key) {
+        let mut e = h.entry(req, Decision::Declined, "94");
+        e.reason = Some(format!(
+            "advice already posted as journal #{}",
+            h.records[i].seq
+        ));
+        return (None, e);
+    }
+    let pan = req.text(2).unwrap_or_default();
+    let Some(card) = h.cfg.cards.iter().position(|c| c.pan.reveal() == pan) else {
+        let mut e = h.entry(req, Decision::Declined, "14");
+        e.reason = Some("advice for a card number the host does not know".into());
+        return (None, e);
+    };
+    let account = h.cfg.cards[card].account.clone();
+    let seq = h.next_seq();
+    h.by_key.insert(key.clone(), h.records.len());
+    let batch = h.batch_of(&key.0);
+    h.records.push(Record {
+        seq,
+        key,
+        txn,
+        account: Some(account.clone()),
+        card: Some(card),
+        amount,
+        at: now,
+        approved: true,
+        reversed: false,
+        batch,
+    });
+    let mut e = h.entry(req, Decision::Posted, "00");
+    e.delta = Some(signed(txn, amount));
+    e.account = Some(account);
+    (None, e)
+}
+
+/// The change to the account: debits negative, refunds positive.
+pub(crate) fn signed(txn: TxnType, amount: Amount) -> Amount {
+    if txn.is_debit() {
+        Amount(-amount.0)
+    } else {
+        amount
+    }
+}
+
+fn refused(h: &Host, req: &Message, r: Refused) -> JournalEntry {
+    let mut e = h.entry(req, Decision::Declined, r.rc);
+    e.reason = Some(r.reason);
+    if let Some(card) = r.card {
+        let account = h.cfg.cards[card].account.clone();
+        e.balance = Some(h.balance_of(&account));
+        e.account = Some(account);
+    }
+    e
+}
