@@ -84,6 +84,7 @@ mod tests {
             error: None,
             hex: String::new(),
             fate,
+            detail: None,
             rule: None,
         }
     }

@@ -4,12 +4,12 @@
 //! engine gets its own ChaCha stream split from the run seed in a fixed order; nodes are
 //! single-threaded; nothing reads the wall clock.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
 use posfault_proxies::fault::Engine;
-use posfault_proxies::link::{Clock, LinkEvent, Relay};
+use posfault_proxies::link::{Clock, Malformed, Relay, SimNetwork, serve};
 use posfault_proxies::wire::framing::DEFAULT_MAX_FRAME;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::check::{CheckInput, run_all};
 use crate::host::{Host, serve_sim};
 use crate::runner::report::RunReport;
-use crate::scenario::{Scenario, Step};
+use crate::scenario::{Network, Scenario, Step};
 use crate::terminal::reference::SaleCommand;
 use crate::terminal::{ReferenceTerminal, SimDialer, Store};
 use crate::transcript::Recorder;
@@ -45,15 +45,22 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunReport {
     let turmoil_seed = master.next_u64();
     let engine_rng = ChaCha8Rng::seed_from_u64(master.next_u64());
 
-    let latency = scenario.network.latency.get();
-    let mut sim = turmoil::Builder::new()
+    let net = &scenario.network;
+    let latency = net.latency.get();
+    let mut builder = turmoil::Builder::new();
+    builder
         .rng_seed(turmoil_seed)
         .tick_duration(scenario.tick.get())
         .simulation_duration(scenario.time_limit.get())
         .epoch(UNIX_EPOCH + Duration::from_secs(crate::terminal::RUN_EPOCH_UNIX))
         .min_message_latency(latency)
-        .max_message_latency(latency)
-        .build();
+        .max_message_latency(net.latency_max.map_or(latency, |m| m.get()));
+    if let Some(loss) = net.loss {
+        builder
+            .fail_rate(loss.fail_rate)
+            .repair_rate(loss.repair_rate);
+    }
+    let mut sim = builder.build();
 
     let rec = Recorder::new(Arc::new(SimClock));
     let host = Arc::new(Mutex::new(Host::new(&scenario.host)));
@@ -71,9 +78,17 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunReport {
         engine: Arc::new(Mutex::new(Engine::new(scenario.faults.clone(), engine_rng))),
         sink: Arc::new(rec.clone()),
         clock: rec.clock(),
+        malformed: Malformed::Forward,
     });
-    let conns = Arc::new(AtomicU32::new(0));
-    sim.host("proxy", move || proxy_node(relay.clone(), conns.clone()));
+    sim.host("proxy", move || {
+        let net = Rc::new(SimNetwork {
+            port: PROXY_PORT,
+            upstream: "host".into(),
+            upstream_port: HOST_PORT,
+        });
+        let relay = relay.clone();
+        async move { Ok(serve(net, relay).await?) }
+    });
 
     let store = Store::default();
     let sales = sales(scenario);
@@ -93,13 +108,15 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunReport {
         Ok(())
     });
 
-    let error = sim.run().err().map(|e| match e.to_string() {
-        s if s.contains("Ran for duration") => format!(
-            "the run did not finish within time_limit {} of simulated time",
-            scenario.time_limit
-        ),
-        s => s,
-    });
+    let error = run_with_partitions(&mut sim, net)
+        .err()
+        .map(|e| match e.to_string() {
+            s if s.contains("Ran for duration") => format!(
+                "the run did not finish within time_limit {} of simulated time",
+                scenario.time_limit
+            ),
+            s => s,
+        });
     drop(sim);
 
     let transcript = rec.transcript();
@@ -151,21 +168,35 @@ fn sales(scenario: &Scenario) -> Vec<SaleCommand> {
         .collect()
 }
 
-/// The proxy node: accepts terminal connections and relays each to the host.
-async fn proxy_node(relay: Arc<Relay>, conns: Arc<AtomicU32>) -> turmoil::Result {
-    let listener = turmoil::net::TcpListener::bind(("0.0.0.0", PROXY_PORT)).await?;
+/// Steps the simulation until the terminal is done, partitioning and repairing links at their
+/// scheduled times (checked at tick boundaries, where turmoil delivers messages).
+fn run_with_partitions(sim: &mut turmoil::Sim<'_>, net: &Network) -> turmoil::Result {
+    // (time, partition index, true = start)
+    let mut changes: Vec<(Duration, usize, bool)> = net
+        .partitions
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| [(p.from.get(), i, true), (p.until.get(), i, false)])
+        .collect();
+    changes.sort();
+    let mut next = 0;
     loop {
-        let (terminal, _) = listener.accept().await?;
-        let conn = conns.fetch_add(1, Ordering::Relaxed) + 1;
-        let relay = relay.clone();
-        tokio::task::spawn_local(async move {
-            match turmoil::net::TcpStream::connect(("host", HOST_PORT)).await {
-                Ok(host) => relay.run(conn, terminal, host).await,
-                Err(e) => relay.sink.emit(LinkEvent::UpstreamFailed {
-                    conn,
-                    error: e.to_string(),
-                }),
+        while let Some(&(at, i, start)) = changes.get(next) {
+            if sim.elapsed() < at {
+                break;
             }
-        });
+            let p = &net.partitions[i];
+            let (a, b) = (p.between[0].name(), p.between[1].name());
+            match (start, p.one_way) {
+                (true, false) => sim.partition(a, b),
+                (true, true) => sim.partition_oneway(a, b),
+                (false, false) => sim.repair(a, b),
+                (false, true) => sim.repair_oneway(a, b),
+            }
+            next += 1;
+        }
+        if sim.step()? {
+            return Ok(());
+        }
     }
 }

@@ -113,10 +113,55 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
                 format!("rule name {:?} is used twice", rule.name),
             );
         }
-        if rule.when.nth == Some(0) {
+        for (path, msg) in rule.problems() {
+            let path = if path.is_empty() {
+                format!("faults[{i}]")
+            } else {
+                format!("faults[{i}].{}", path.trim_end_matches('.'))
+            };
+            bad(path, msg);
+        }
+    }
+
+    let net = &s.network;
+    if let Some(max) = net.latency_max
+        && max < net.latency
+    {
+        bad(
+            "network.latency_max".into(),
+            format!(
+                "latency_max ({max}) is below latency ({}); expected latency <= latency_max",
+                net.latency
+            ),
+        );
+    }
+    if let Some(loss) = net.loss {
+        for (name, p) in [
+            ("fail_rate", loss.fail_rate),
+            ("repair_rate", loss.repair_rate),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                bad(
+                    format!("network.loss.{name}"),
+                    format!("expected a probability from 0 to 1, found {p}"),
+                );
+            }
+        }
+    }
+    for (i, p) in net.partitions.iter().enumerate() {
+        if p.until <= p.from {
             bad(
-                format!("faults[{i}].when.nth"),
-                "counts from 1: the first matching frame is nth: 1".into(),
+                format!("network.partitions[{i}].until"),
+                format!(
+                    "the partition ends ({}) before it starts ({}); `until` must be after `from`",
+                    p.until, p.from
+                ),
+            );
+        }
+        if p.between[0] == p.between[1] {
+            bad(
+                format!("network.partitions[{i}].between"),
+                "name two different nodes, e.g. [proxy, host]".into(),
             );
         }
     }
