@@ -19,6 +19,8 @@ pub enum Side {
     Terminal,
     /// The proxy's connection to the host.
     Host,
+    /// The proxy itself, carrying out a fault (both sides end at once).
+    Proxy,
 }
 
 /// One frame seen by the proxy.

@@ -142,16 +142,14 @@ impl Relay {
         let end = *state_tx.borrow();
         if end.is_over() {
             let how = match end {
-                State::Reset => "reset (RST) by the proxy",
-                _ => "closed (FIN) by the proxy",
+                State::Reset => "reset (RST) both ways",
+                _ => "closed (FIN) both ways",
             };
-            for side in [Side::Terminal, Side::Host] {
-                self.sink.emit(LinkEvent::ConnClosed {
-                    conn,
-                    side,
-                    how: how.into(),
-                });
-            }
+            self.sink.emit(LinkEvent::ConnClosed {
+                conn,
+                side: Side::Proxy,
+                how: how.into(),
+            });
         }
         let (terminal, host) = (t_read.unsplit(t_write), h_read.unsplit(h_write));
         if end == State::Reset {
@@ -355,8 +353,8 @@ impl Relay {
         drop(terminal);
         self.sink.emit(LinkEvent::ConnClosed {
             conn,
-            side: Side::Terminal,
-            how: "closed (FIN) by the proxy".into(),
+            side: Side::Proxy,
+            how: "closed (FIN) at once".into(),
         });
     }
 }
