@@ -1,5 +1,6 @@
 //! The `posfault` command line: thin commands over the library.
 
+mod proxy;
 mod run;
 
 use std::process::ExitCode;
@@ -28,11 +29,16 @@ enum Command {
     /// Exit status: 0 when all pass, 1 when a check or expectation fails, 2 when a scenario is
     /// invalid.
     Run(run::RunArgs),
+    /// Relay real TCP between a terminal and a host, injecting fault rules from a YAML file.
+    ///
+    /// Ctrl-C flushes the transcript and exits 0; a bad faults file exits 2.
+    Proxy(proxy::ProxyArgs),
 }
 
 /// Runs a parsed command line.
 pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Proxy(args) => proxy::run(args),
     }
 }

@@ -1,6 +1,7 @@
 //! Scenario files: typed, strict (unknown fields are errors), with errors that name file, line,
 //! column, the path to the value and what would be right.
 
+mod faults_file;
 mod load;
 mod locate;
 mod validate;
@@ -12,6 +13,7 @@ use posfault_proxies::fault::Rule;
 use posfault_proxies::wire::{DialectName, Framing};
 use serde::{Deserialize, Serialize};
 
+pub use faults_file::load_faults_file;
 pub use load::{ScenarioError, load_file, load_str};
 
 use crate::check::CheckId;

@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use posfault_proxies::fault::Rule;
+
 use crate::scenario::{Scenario, Step};
 
 /// Every problem found, as (path, message).
@@ -100,28 +102,8 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
         }
     }
 
-    let mut names = BTreeSet::new();
-    for (i, rule) in s.faults.iter().enumerate() {
-        if rule.name.trim().is_empty() {
-            bad(
-                format!("faults[{i}].name"),
-                "give the rule a name; it appears in the transcript when it fires".into(),
-            );
-        } else if !names.insert(rule.name.as_str()) {
-            bad(
-                format!("faults[{i}].name"),
-                format!("rule name {:?} is used twice", rule.name),
-            );
-        }
-        for (path, msg) in rule.problems() {
-            let path = if path.is_empty() {
-                format!("faults[{i}]")
-            } else {
-                format!("faults[{i}].{}", path.trim_end_matches('.'))
-            };
-            bad(path, msg);
-        }
-    }
+    out.extend(validate_rules(&s.faults));
+    let mut bad = |path: String, msg: String| out.push((path, msg));
 
     let net = &s.network;
     if let Some(max) = net.latency_max
@@ -184,6 +166,36 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
                 format!("expect.failing_checks[{i}]"),
                 format!("{c} is listed twice"),
             );
+        }
+    }
+    out
+}
+
+/// Problems in fault rules, with paths under `faults[i]`; shared by scenarios and the live
+/// proxy's `--faults` file.
+pub(crate) fn validate_rules(rules: &[Rule]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut bad = |path: String, msg: String| out.push((path, msg));
+    let mut names = BTreeSet::new();
+    for (i, rule) in rules.iter().enumerate() {
+        if rule.name.trim().is_empty() {
+            bad(
+                format!("faults[{i}].name"),
+                "give the rule a name; it appears in the transcript when it fires".into(),
+            );
+        } else if !names.insert(rule.name.as_str()) {
+            bad(
+                format!("faults[{i}].name"),
+                format!("rule name {:?} is used twice", rule.name),
+            );
+        }
+        for (path, msg) in rule.problems() {
+            let path = if path.is_empty() {
+                format!("faults[{i}]")
+            } else {
+                format!("faults[{i}].{}", path.trim_end_matches('.'))
+            };
+            bad(path, msg);
         }
     }
     out
