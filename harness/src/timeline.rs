@@ -30,6 +30,13 @@ fn line(kind: &EventKind) -> String {
             LinkEvent::UpstreamFailed { conn, error } => {
                 format!("conn {conn}: cannot reach host: {error}")
             }
+            LinkEvent::ConnFault { conn, rule, what } => {
+                format!("conn {conn} {what} by rule \"{rule}\"")
+            }
+            LinkEvent::Refusing { rule, until } => {
+                format!("REFUSING connections until {until} by rule \"{rule}\"")
+            }
+            LinkEvent::Listening { rule } => format!("listening again after rule \"{rule}\""),
             LinkEvent::ConnClosed { conn, side, how } => {
                 format!("conn {conn} closed by {side:?} ({how})").to_lowercase()
             }
@@ -47,8 +54,11 @@ fn line(kind: &EventKind) -> String {
                     }
                 }
                 if f.fate != Fate::Forwarded {
-                    let _ = write!(s, "  {:?}", f.fate);
-                    s = s.replace("Dropped", "DROPPED");
+                    let fate = format!("{:?}", f.fate).to_uppercase();
+                    let _ = write!(s, "  {fate}");
+                }
+                if let Some(detail) = &f.detail {
+                    let _ = write!(s, " ({detail})");
                 }
                 if let Some(rule) = &f.rule {
                     let _ = write!(s, " by rule \"{rule}\"");

@@ -17,7 +17,7 @@ use std::fmt;
 use std::time::Duration;
 
 use posfault_proxies::fault::Direction;
-use posfault_proxies::link::{Fate, FrameEvent};
+use posfault_proxies::link::FrameEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::host::JournalEntry;
@@ -173,7 +173,7 @@ pub(crate) fn answers(
         .and_then(|m| m.parse::<posfault_proxies::wire::Mti>().ok())
         .and_then(|m| m.response());
     rsp.dir == Direction::ToTerminal
-        && rsp.fate == Fate::Forwarded
+        && rsp.fate.delivers()
         && rsp.conn == req.conn
         && rsp_at >= req_at
         && rsp_at.duration() <= req_at.duration() + timeout
@@ -243,6 +243,7 @@ pub(crate) mod fixtures {
             error: None,
             hex: String::new(),
             fate,
+            detail: None,
             rule: None,
         }))
     }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod check;
+mod proxy;
 mod run;
 pub mod seeds;
 
@@ -35,6 +36,10 @@ enum Command {
     Check(check::CheckArgs),
     /// Measure simulated runs per second of one scenario (seeds 1..=N, all cores).
     Bench(bench::BenchArgs),
+    /// Relay real TCP between a terminal and a host, injecting fault rules from a YAML file.
+    ///
+    /// Ctrl-C flushes the transcript and exits 0; a bad faults file exits 2.
+    Proxy(proxy::ProxyArgs),
 }
 
 /// Runs a parsed command line.
@@ -43,5 +48,6 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
         Command::Bench(args) => bench::bench(args),
+        Command::Proxy(args) => proxy::run(args),
     }
 }

@@ -1,6 +1,7 @@
 //! Running scenarios: wiring terminal, proxy and host in a seeded turmoil simulation, then
 //! judging the transcript.
 
+mod partitions;
 mod power;
 mod report;
 mod sim;

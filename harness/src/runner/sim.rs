@@ -5,18 +5,19 @@
 //! run seed in a fixed order (turmoil, engine, host: append new streams, never reorder); nodes are
 //! single-threaded; nothing reads the wall clock.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
-use posfault_proxies::fault::Engine;
-use posfault_proxies::link::{Clock, LinkEvent, Relay};
+use posfault_proxies::fault::{Engine, Refusal};
+use posfault_proxies::link::{Clock, Malformed, Relay, SimNetwork, serve};
 use posfault_proxies::wire::framing::DEFAULT_MAX_FRAME;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::check::{CheckInput, run_all};
-use crate::host::{Host, SimGate, serve_sim};
+use crate::host::{Host, MaintenanceMode, serve_sim};
+use crate::runner::partitions::PartitionPlan;
 use crate::runner::power::{PowerAction, PowerPlan};
 use crate::runner::report::RunReport;
 use crate::scenario::{Scenario, Step};
@@ -56,15 +57,22 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
     let engine_rng = ChaCha8Rng::seed_from_u64(master.next_u64());
     let host_rng = ChaCha8Rng::seed_from_u64(master.next_u64());
 
-    let latency = scenario.network.latency.get();
-    let mut sim = turmoil::Builder::new()
+    let net = &scenario.network;
+    let latency = net.latency.get();
+    let mut builder = turmoil::Builder::new();
+    builder
         .rng_seed(turmoil_seed)
         .tick_duration(scenario.tick.get())
         .simulation_duration(scenario.time_limit.get())
         .epoch(UNIX_EPOCH + Duration::from_secs(crate::terminal::RUN_EPOCH_UNIX))
         .min_message_latency(latency)
-        .max_message_latency(latency)
-        .build();
+        .max_message_latency(net.latency_max.map_or(latency, |m| m.get()));
+    if let Some(loss) = net.loss {
+        builder
+            .fail_rate(loss.fail_rate)
+            .repair_rate(loss.repair_rate);
+    }
+    let mut sim = builder.build();
 
     let rec = Recorder::new(Arc::new(SimClock));
     let host = Arc::new(Mutex::new(Host::new(&scenario.host, host_rng)));
@@ -79,17 +87,22 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
         dialect: wire.dialect,
         framing: wire.framing,
         max_frame: DEFAULT_MAX_FRAME,
-        engine: Arc::new(Mutex::new(Engine::new(scenario.faults.clone(), engine_rng))),
+        engine: Arc::new(Mutex::new(
+            Engine::new(scenario.faults.clone(), engine_rng).with_refusals(host_refusals(scenario)),
+        )),
         sink: Arc::new(rec.clone()),
         clock: rec.clock(),
+        malformed: Malformed::Forward,
     });
-    let conns = Arc::new(AtomicU32::new(0));
-    {
-        let host = host.clone();
-        sim.host("proxy", move || {
-            proxy_node(relay.clone(), conns.clone(), host.clone())
+    sim.host("proxy", move || {
+        let net = Rc::new(SimNetwork {
+            port: PROXY_PORT,
+            upstream: "host".into(),
+            upstream_port: HOST_PORT,
         });
-    }
+        let relay = relay.clone();
+        async move { Ok(serve(net, relay).await?) }
+    });
 
     let store = Store::default();
     let schedule = Schedule::new(commands(scenario), rec.clone());
@@ -159,7 +172,9 @@ fn drive(
     schedule: &Schedule,
 ) -> Option<String> {
     let mut power = PowerPlan::new(scenario);
+    let mut partitions = PartitionPlan::new(&scenario.network);
     loop {
+        partitions.apply_due(sim);
         if let Err(e) = sim.step() {
             return Some(e.to_string());
         }
@@ -180,6 +195,22 @@ fn drive(
             ));
         }
     }
+}
+
+/// The host's own `refuse` maintenance windows, which the proxy in front of it mirrors: while
+/// the host is down, connecting to the proxy fails too, as it would without a proxy.
+fn host_refusals(scenario: &Scenario) -> Vec<Refusal> {
+    scenario
+        .host
+        .maintenance
+        .iter()
+        .filter(|w| w.mode == MaintenanceMode::Refuse)
+        .map(|w| Refusal {
+            rule: "host maintenance (refuse)".into(),
+            from: w.from.get(),
+            until: w.until.get(),
+        })
+        .collect()
 }
 
 fn commands(scenario: &Scenario) -> Vec<Command> {
@@ -205,29 +236,4 @@ fn commands(scenario: &Scenario) -> Vec<Command> {
             Step::PowerCycle(_) => None,
         })
         .collect()
-}
-
-/// The proxy node: accepts terminal connections and relays each to the host. It stops
-/// listening while the host refuses connections (maintenance), so a refusal reaches the
-/// terminal as a failed connect, as it would without the proxy.
-async fn proxy_node(
-    relay: Arc<Relay>,
-    conns: Arc<AtomicU32>,
-    host: Arc<Mutex<Host>>,
-) -> turmoil::Result {
-    let mut gate = SimGate::new(PROXY_PORT, host, relay.clock.clone());
-    loop {
-        let terminal = gate.accept().await?;
-        let conn = conns.fetch_add(1, Ordering::Relaxed) + 1;
-        let relay = relay.clone();
-        tokio::task::spawn_local(async move {
-            match turmoil::net::TcpStream::connect(("host", HOST_PORT)).await {
-                Ok(host) => relay.run(conn, terminal, host).await,
-                Err(e) => relay.sink.emit(LinkEvent::UpstreamFailed {
-                    conn,
-                    error: e.to_string(),
-                }),
-            }
-        });
-    }
 }

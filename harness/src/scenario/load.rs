@@ -112,7 +112,7 @@ fn parse_checked<T: serde::de::DeserializeOwned>(
 
 /// serde_yaml's message without its own " at line L column C" suffix (we print the location
 /// in front, compiler style) and without a path prefix it may add (we print ours).
-fn bare_message(e: &serde_yaml::Error, path: &str) -> String {
+pub(crate) fn bare_message(e: &serde_yaml::Error, path: &str) -> String {
     let mut s = e.to_string();
     if let Some(l) = e.location()
         && let Some(cut) = s.rfind(&format!(" at line {} column {}", l.line(), l.column()))

@@ -1,6 +1,7 @@
 //! Scenario files: typed, strict (unknown fields are errors), with errors that name file, line,
 //! column, the path to the value and what would be right.
 
+mod faults_file;
 mod load;
 mod locate;
 mod validate;
@@ -12,6 +13,7 @@ use posfault_proxies::fault::Rule;
 use posfault_proxies::wire::{DialectName, Framing};
 use serde::{Deserialize, Serialize};
 
+pub use faults_file::load_faults_file;
 pub use load::{ScenarioError, load_file, load_host_file, load_host_str, load_str};
 
 use crate::check::CheckId;
@@ -75,13 +77,80 @@ fn default_time_limit() -> Dur {
     Dur::from_secs(3600)
 }
 
-/// The simulated network.
+/// The simulated network: turmoil's own impairments, below the fault proxy. What each setting
+/// maps to in turmoil 0.7 is said on the field.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Network {
-    /// One-way latency of every hop (terminal-proxy, proxy-host). Default `5ms`.
+    /// One-way latency of every hop (terminal-proxy, proxy-host). Default `5ms`. turmoil's
+    /// `min_message_latency` (and `max_message_latency` unless `latency_max` is given).
     #[serde(default = "default_latency")]
     pub latency: Dur,
+    /// When given, each message takes between `latency` and this, drawn by turmoil from its
+    /// exponential distribution (rate 5) on the run's seed: `max_message_latency`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_max: Option<Dur>,
+    /// Random link failures: turmoil's `fail_rate` and `repair_rate`. turmoil has no TCP
+    /// retransmission, so a failure loses what is in flight and breaks the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<Loss>,
+    /// Partitions scheduled in simulated time: `Sim::partition` (or `partition_oneway`) at
+    /// `from`, `Sim::repair` at `until`. A partitioned link refuses new connections at once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<Partition>,
+}
+
+/// Random link failures.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Loss {
+    /// Probability, per tick, that a working link fails.
+    pub fail_rate: f64,
+    /// Probability, per tick, that a failed link is repaired. Default 1 (next tick).
+    #[serde(default = "one")]
+    pub repair_rate: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// A node of the simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Node {
+    /// The terminal under test.
+    Terminal,
+    /// The fault proxy.
+    Proxy,
+    /// The host.
+    Host,
+}
+
+impl Node {
+    /// The node's name in the simulation.
+    pub fn name(self) -> &'static str {
+        match self {
+            Node::Terminal => "terminal",
+            Node::Proxy => "proxy",
+            Node::Host => "host",
+        }
+    }
+}
+
+/// A partition between two nodes for a time window.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Partition {
+    /// The two nodes, e.g. `[proxy, host]`.
+    pub between: [Node; 2],
+    /// When it starts.
+    pub from: Dur,
+    /// When it is repaired.
+    pub until: Dur,
+    /// Only messages from the first node to the second are lost. Default false.
+    #[serde(default)]
+    pub one_way: bool,
 }
 
 fn default_latency() -> Dur {
@@ -92,6 +161,9 @@ impl Default for Network {
     fn default() -> Self {
         Network {
             latency: default_latency(),
+            latency_max: None,
+            loss: None,
+            partitions: Vec::new(),
         }
     }
 }

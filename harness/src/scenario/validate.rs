@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use posfault_proxies::fault::Rule;
+
 use crate::host::{HostConfig, TxnType};
 use crate::scenario::{Scenario, Step};
 
@@ -106,23 +108,48 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
         }
     }
 
-    let mut names = BTreeSet::new();
-    for (i, rule) in s.faults.iter().enumerate() {
-        if rule.name.trim().is_empty() {
+    out.extend(validate_rules(&s.faults));
+    let mut bad = |path: String, msg: String| out.push((path, msg));
+
+    let net = &s.network;
+    if let Some(max) = net.latency_max
+        && max < net.latency
+    {
+        bad(
+            "network.latency_max".into(),
+            format!(
+                "latency_max ({max}) is below latency ({}); expected latency <= latency_max",
+                net.latency
+            ),
+        );
+    }
+    if let Some(loss) = net.loss {
+        for (name, p) in [
+            ("fail_rate", loss.fail_rate),
+            ("repair_rate", loss.repair_rate),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                bad(
+                    format!("network.loss.{name}"),
+                    format!("expected a probability from 0 to 1, found {p}"),
+                );
+            }
+        }
+    }
+    for (i, p) in net.partitions.iter().enumerate() {
+        if p.until <= p.from {
             bad(
-                format!("faults[{i}].name"),
-                "give the rule a name; it appears in the transcript when it fires".into(),
-            );
-        } else if !names.insert(rule.name.as_str()) {
-            bad(
-                format!("faults[{i}].name"),
-                format!("rule name {:?} is used twice", rule.name),
+                format!("network.partitions[{i}].until"),
+                format!(
+                    "the partition ends ({}) before it starts ({}); `until` must be after `from`",
+                    p.until, p.from
+                ),
             );
         }
-        if rule.when.nth == Some(0) {
+        if p.between[0] == p.between[1] {
             bad(
-                format!("faults[{i}].when.nth"),
-                "counts from 1: the first matching frame is nth: 1".into(),
+                format!("network.partitions[{i}].between"),
+                "name two different nodes, e.g. [proxy, host]".into(),
             );
         }
     }
@@ -324,6 +351,36 @@ fn types() -> String {
     [TxnType::Purchase, TxnType::Cash, TxnType::Refund]
         .map(|t| format!("{t:?}").to_lowercase())
         .join(", ")
+}
+
+/// Problems in fault rules, with paths under `faults[i]`; shared by scenarios and the live
+/// proxy's `--faults` file.
+pub(crate) fn validate_rules(rules: &[Rule]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut bad = |path: String, msg: String| out.push((path, msg));
+    let mut names = BTreeSet::new();
+    for (i, rule) in rules.iter().enumerate() {
+        if rule.name.trim().is_empty() {
+            bad(
+                format!("faults[{i}].name"),
+                "give the rule a name; it appears in the transcript when it fires".into(),
+            );
+        } else if !names.insert(rule.name.as_str()) {
+            bad(
+                format!("faults[{i}].name"),
+                format!("rule name {:?} is used twice", rule.name),
+            );
+        }
+        for (path, msg) in rule.problems() {
+            let path = if path.is_empty() {
+                format!("faults[{i}]")
+            } else {
+                format!("faults[{i}].{}", path.trim_end_matches('.'))
+            };
+            bad(path, msg);
+        }
+    }
+    out
 }
 
 fn list(names: &BTreeSet<&str>) -> String {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::fault::Direction;
+pub use crate::fault::Fate;
 use crate::wire::mask::{hex, masked_copy, masked_fields, scrub_raw};
 use crate::wire::{DecodeError, Dialect, Message, encode};
 
@@ -18,16 +19,8 @@ pub enum Side {
     Terminal,
     /// The proxy's connection to the host.
     Host,
-}
-
-/// What became of a frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fate {
-    /// Passed on unchanged.
-    Forwarded,
-    /// Not delivered; a fault rule dropped it.
-    Dropped,
+    /// The proxy itself, carrying out a fault (both sides end at once).
+    Proxy,
 }
 
 /// One frame seen by the proxy.
@@ -50,6 +43,9 @@ pub struct FrameEvent {
     pub hex: String,
     /// What the proxy did with it.
     pub fate: Fate,
+    /// Specifics of the fate (`by 2s`, `flipped byte 17`); never card data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// The fault rule that fired on it, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
@@ -90,6 +86,7 @@ impl FrameEvent {
             error,
             hex: hex_dump,
             fate: Fate::Forwarded,
+            detail: None,
             rule: None,
         }
     }
@@ -118,6 +115,27 @@ pub enum LinkEvent {
     },
     /// A frame passed through (or was stopped by) the proxy.
     Frame(FrameEvent),
+    /// A connection-level fault rule fired on a new connection.
+    ConnFault {
+        /// Connection number.
+        conn: u32,
+        /// The rule's name.
+        rule: String,
+        /// What the proxy does with the connection.
+        what: String,
+    },
+    /// A refusal window opened: the proxy closed its listening socket.
+    Refusing {
+        /// The rule's name.
+        rule: String,
+        /// When the window closes, as time since the run started.
+        until: String,
+    },
+    /// A refusal window closed: the proxy listens again.
+    Listening {
+        /// The rule whose window ended.
+        rule: String,
+    },
     /// One side of a connection ended.
     ConnClosed {
         /// Connection number.
@@ -139,4 +157,25 @@ pub trait EventSink: Send + Sync {
 pub trait Clock: Send + Sync {
     /// Now, relative to the run's start.
     fn now(&self) -> Duration;
+}
+
+/// The live proxy's clock: monotonic time since it started. Never used inside the simulation.
+#[derive(Debug, Clone, Copy)]
+pub struct MonotonicClock {
+    start: std::time::Instant,
+}
+
+impl MonotonicClock {
+    /// A clock whose zero is now.
+    pub fn start() -> Self {
+        MonotonicClock {
+            start: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for MonotonicClock {
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
 }

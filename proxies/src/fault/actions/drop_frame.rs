@@ -4,7 +4,7 @@
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::fault::actions::{Effect, FaultAction};
+use crate::fault::actions::{Control, Effect, Fate, FaultAction};
 use crate::fault::engine::FrameView;
 
 /// Drops the matching frame.
@@ -14,7 +14,7 @@ pub struct DropFrame {}
 
 impl FaultAction for DropFrame {
     fn apply(&self, _frame: &FrameView<'_>, _rng: &mut ChaCha8Rng) -> Effect {
-        Effect::Drop
+        Effect::stop(Fate::Dropped, Control::Keep)
     }
 }
 
@@ -22,19 +22,18 @@ impl FaultAction for DropFrame {
 mod tests {
     use super::*;
     use crate::fault::Direction;
+    use crate::fault::testing::{sale, view};
     use rand::SeedableRng;
-    use std::time::Duration;
 
     #[test]
-    fn drops_whatever_it_is_given() {
-        let f = FrameView {
-            direction: Direction::ToHost,
-            conn: 1,
-            message: None,
-            raw: b"x",
-            now: Duration::ZERO,
-        };
-        let effect = DropFrame {}.apply(&f, &mut ChaCha8Rng::seed_from_u64(0));
-        assert_eq!(effect, Effect::Drop);
+    fn drops_the_frame_and_keeps_the_connection() {
+        let m = sale("000001");
+        let effect = DropFrame {}.apply(
+            &view(Direction::ToHost, &m),
+            &mut ChaCha8Rng::seed_from_u64(0),
+        );
+        assert_eq!(effect.fate, Fate::Dropped);
+        assert!(effect.forward.is_empty() && effect.reply.is_empty());
+        assert_eq!(effect.then, Control::Keep);
     }
 }

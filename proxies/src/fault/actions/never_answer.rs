@@ -1,0 +1,44 @@
+//! `kind: never_answer`: accepts the connection and reads whatever comes, but never reaches the host and never answers, as a black-holed route behind a listening firewall looks. Only the terminal's timer can end it.
+
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::fault::actions::{ConnAction, ConnEffect};
+
+/// See the module documentation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeverAnswer {}
+
+impl ConnAction for NeverAnswer {
+    fn on_accept(&self, _rng: &mut ChaCha8Rng) -> ConnEffect {
+        ConnEffect::Ignore
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fault::{Action, Engine, Matcher, Rule};
+    use rand::SeedableRng;
+    use std::time::Duration;
+
+    #[test]
+    fn ignores_the_connection_on_the_matching_connection_only() {
+        let rule = Rule {
+            name: "r".into(),
+            when: Matcher {
+                conn: Some(2),
+                ..Matcher::default()
+            },
+            action: Action::NeverAnswer(NeverAnswer {}),
+        };
+        let mut e = Engine::new(vec![rule], ChaCha8Rng::seed_from_u64(0));
+        assert_eq!(e.on_accept(1, Duration::ZERO), None);
+        let fired = e.on_accept(2, Duration::ZERO).unwrap();
+        assert_eq!(
+            (fired.rule.as_str(), fired.effect),
+            ("r", ConnEffect::Ignore)
+        );
+    }
+}
