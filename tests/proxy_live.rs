@@ -80,7 +80,6 @@ fn codec() -> FrameCodec {
 
 /// Starts the proxy with `rules` in front of `host` on a free loopback port.
 fn start_proxy(rules: Vec<Rule>, host: SocketAddr) -> io::Result<(SocketAddr, Arc<Events>)> {
-    let listen = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
     let events = Arc::new(Events::default());
     let relay = Arc::new(Relay {
         dialect: &ISO87,
@@ -91,10 +90,11 @@ fn start_proxy(rules: Vec<Rule>, host: SocketAddr) -> io::Result<(SocketAddr, Ar
         clock: Arc::new(MonotonicClock::start()),
         malformed: Malformed::Forward,
     });
-    let net = Rc::new(TcpNetwork {
-        listen,
-        upstream: host.to_string(),
-    });
+    let net = Rc::new(TcpNetwork::bind_now(
+        "127.0.0.1:0".parse().expect("address"),
+        host.to_string(),
+    )?);
+    let listen = net.listen;
     tokio::task::spawn_local(serve(net, relay));
     Ok((listen, events))
 }

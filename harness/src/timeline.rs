@@ -37,6 +37,17 @@ fn line(kind: &EventKind) -> String {
                 format!("REFUSING connections until {until} by rule \"{rule}\"")
             }
             LinkEvent::Listening { rule } => format!("listening again after rule \"{rule}\""),
+            LinkEvent::Delivered {
+                conn,
+                dir,
+                mti,
+                stan,
+            } => format!(
+                "conn {conn} {} {} STAN {} delivered (late)",
+                dir.arrow(),
+                mti.as_deref().unwrap_or("frame"),
+                stan.as_deref().unwrap_or("-")
+            ),
             LinkEvent::ConnClosed { conn, side, how } => {
                 format!("conn {conn} closed by {side:?} ({how})").to_lowercase()
             }

@@ -7,6 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use posfault_proxies::fault::Direction;
 use posfault_proxies::link::{Clock, EventSink, FrameEvent, LinkEvent};
 use serde::{Serialize, Serializer};
 
@@ -115,6 +116,43 @@ impl Transcript {
             EventKind::Link(LinkEvent::Frame(f)) => Some((e.at, f)),
             _ => None,
         })
+    }
+
+    /// Frames seen by the proxy, in order, each with the time it reached its destination: the
+    /// time of its `delivered` event when a fault held it back, else the time the proxy saw it.
+    pub fn frames_delivered(&self) -> Vec<(At, &FrameEvent)> {
+        let mut out: Vec<(At, &FrameEvent)> = Vec::new();
+        let mut late: Vec<bool> = Vec::new();
+        for e in &self.events {
+            match &e.kind {
+                EventKind::Link(LinkEvent::Frame(f)) => {
+                    out.push((e.at, f));
+                    late.push(false);
+                }
+                // Only replies: a request counts from when the terminal sent it.
+                EventKind::Link(LinkEvent::Delivered {
+                    conn,
+                    dir: Direction::ToTerminal,
+                    mti,
+                    stan,
+                }) => {
+                    let slot = out.iter().zip(&late).position(|((_, f), done)| {
+                        !done
+                            && f.conn == *conn
+                            && f.dir == Direction::ToTerminal
+                            && f.mti == *mti
+                            && f.field(11) == stan.as_deref()
+                            && f.fate.delivers()
+                    });
+                    if let Some(i) = slot {
+                        out[i].0 = e.at;
+                        late[i] = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Terminal events, in order.

@@ -66,6 +66,24 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_the_proxy_saw_in_time_but_delivered_late_is_late() {
+        let delivered =
+            crate::transcript::EventKind::Link(posfault_proxies::link::LinkEvent::Delivered {
+                conn: 1,
+                dir: ToTerminal,
+                mti: Some("0210".into()),
+                stan: Some("000001".into()),
+            });
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (1020, frame(ToTerminal, "0210", "000001", Fate::Delayed)),
+            (71_020, delivered),
+            (71_030, term(outcome(TxnResult::Approved))),
+        ]);
+        assert_eq!(run(check, &t, &[]).len(), 1);
+    }
+
+    #[test]
     fn failure_after_a_late_reply_passes() {
         let t = transcript(vec![
             (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),

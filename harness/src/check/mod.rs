@@ -194,10 +194,10 @@ pub(crate) fn reverses(f: &FrameEvent, req: &FrameEvent) -> bool {
 }
 
 /// Financial requests the terminal sent that got no valid reply in time, in order, with their
-/// index in `input.transcript.frames()`. A reply delivered after the terminal lost power was
+/// index in `input.transcript.frames_delivered()`. A reply delivered after the terminal lost power was
 /// never received, so it answers nothing.
 pub(crate) fn unanswered<'t>(input: &CheckInput<'t>) -> Vec<(usize, At, &'t FrameEvent)> {
-    let frames: Vec<(At, &FrameEvent)> = input.transcript.frames().collect();
+    let frames: Vec<(At, &FrameEvent)> = input.transcript.frames_delivered();
     let power_offs = input.transcript.power_offs();
     frames
         .iter()

@@ -12,7 +12,7 @@ use crate::check::{CheckInput, is_reversible, reverses, unanswered};
 use crate::transcript::At;
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
-    let frames: Vec<(At, &FrameEvent)> = input.transcript.frames().collect();
+    let frames: Vec<(At, &FrameEvent)> = input.transcript.frames_delivered();
     let mut findings = Vec::new();
     for (i, at, req) in unanswered(input) {
         let later = &frames[i + 1..];

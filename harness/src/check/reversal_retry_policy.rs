@@ -20,7 +20,7 @@ struct Send<'a> {
 }
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
-    let frames: Vec<(At, &FrameEvent)> = input.transcript.frames().collect();
+    let frames: Vec<(At, &FrameEvent)> = input.transcript.frames_delivered();
     let timeout = input.response_timeout();
     let policy = input.policy;
     let max_in_a_row = 1 + policy.reversal_retries as usize;

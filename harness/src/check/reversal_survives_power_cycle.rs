@@ -11,7 +11,7 @@ use crate::terminal::TerminalEvent;
 use crate::transcript::At;
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
-    let frames: Vec<(At, &FrameEvent)> = input.transcript.frames().collect();
+    let frames: Vec<(At, &FrameEvent)> = input.transcript.frames_delivered();
     let due_requests = unanswered(input);
     let timeout = input.response_timeout();
     let mut findings = Vec::new();

@@ -143,14 +143,13 @@ pub(crate) fn run(args: ProxyArgs) -> anyhow::Result<ExitCode> {
             }
         },
     };
-    // Port 0: take a free port now, so a refusal window can close and reopen the same one.
-    let listen = if args.listen.port() == 0 {
-        std::net::TcpListener::bind(args.listen)
-            .and_then(|l| l.local_addr())
-            .with_context(|| format!("cannot listen on {}", args.listen))?
-    } else {
-        args.listen
-    };
+    // Bound before anything is announced: port 0 gets a free port now (a refusal window can
+    // close and reopen the same one), and nobody is told an address that is not listening yet.
+    let net = Rc::new(
+        TcpNetwork::bind_now(args.listen, args.upstream.clone())
+            .with_context(|| format!("cannot listen on {}", args.listen))?,
+    );
+    let listen = net.listen;
     let clock: Arc<dyn Clock> = Arc::new(MonotonicClock::start());
     let file = match &args.transcript {
         Some(p) => Some(BufWriter::new(File::create(p).with_context(|| {
@@ -173,10 +172,6 @@ pub(crate) fn run(args: ProxyArgs) -> anyhow::Result<ExitCode> {
         sink: sink.clone(),
         clock,
         malformed: args.malformed,
-    });
-    let net = Rc::new(TcpNetwork {
-        listen,
-        upstream: args.upstream.clone(),
     });
     // One thread: the proxy is pinned to one core in benchmarks, and relays are local tasks.
     let rt = tokio::runtime::Builder::new_current_thread()

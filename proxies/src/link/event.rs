@@ -136,6 +136,21 @@ pub enum LinkEvent {
         /// The rule whose window ended.
         rule: String,
     },
+    /// A frame reached its destination later than it reached the proxy (a delay, throttle or
+    /// fragment fault, or queued behind one). Frames without this event were delivered as they
+    /// arrived. Checks use it: a reply the proxy saw in time may reach the terminal too late.
+    Delivered {
+        /// Connection number.
+        conn: u32,
+        /// Which way it travelled.
+        dir: Direction,
+        /// Its MTI, when it decoded.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        mti: Option<String>,
+        /// Its STAN (field 11), when it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stan: Option<String>,
+    },
     /// One side of a connection ended.
     ConnClosed {
         /// Connection number.

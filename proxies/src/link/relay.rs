@@ -7,6 +7,7 @@
 //! carries the connection's state (open, hung, closed, reset) to all four parts.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_util::StreamExt;
@@ -90,13 +91,34 @@ impl State {
 
 /// An entry in a direction's write queue.
 enum Out {
-    /// Write these bytes, not before `due`.
-    Piece { due: Instant, bytes: Vec<u8> },
+    /// Write these bytes, not before `due`. The last piece of a frame carries its label, so
+    /// the writer can report a late delivery.
+    Piece {
+        due: Instant,
+        bytes: Vec<u8>,
+        arrival: Instant,
+        label: Option<Label>,
+    },
     /// The source ended: write what is queued, then shut the destination down.
     Eof,
 }
 
 type Queue = mpsc::UnboundedSender<Out>;
+
+/// What identifies a frame in a `Delivered` event.
+struct Label {
+    mti: Option<String>,
+    stan: Option<String>,
+}
+
+impl Label {
+    fn of(message: Option<&crate::wire::Message>) -> Label {
+        Label {
+            mti: message.map(|m| m.mti().to_string()),
+            stan: message.and_then(|m| m.text(11)).map(str::to_string),
+        }
+    }
+}
 
 impl Relay {
     fn lock_engine(&self) -> std::sync::MutexGuard<'_, Engine> {
@@ -211,12 +233,17 @@ impl Relay {
                 let _ = back.send(Out::Piece {
                     due: arrival + p.after,
                     bytes: p.bytes,
+                    arrival,
+                    label: None,
                 });
             }
-            for p in effect.forward {
+            let pieces = effect.forward.len();
+            for (i, p) in effect.forward.into_iter().enumerate() {
                 let _ = forward.send(Out::Piece {
                     due: arrival + p.after,
                     bytes: p.bytes,
+                    arrival,
+                    label: (i + 1 == pieces).then(|| Label::of(decoded.as_ref().ok())),
                 });
             }
             match effect.then {
@@ -290,12 +317,17 @@ impl Relay {
                 _ = state.wait_for(State::is_over) => break,
                 next = queue.recv() => next,
             };
-            let (due, bytes) = match next {
+            let (due, bytes, arrival, label) = match next {
                 None | Some(Out::Eof) => {
                     let _ = dst.shutdown().await;
                     return dst;
                 }
-                Some(Out::Piece { due, bytes }) => (due, bytes),
+                Some(Out::Piece {
+                    due,
+                    bytes,
+                    arrival,
+                    label,
+                }) => (due, bytes, arrival, label),
             };
             if due > Instant::now() {
                 tokio::select! {
@@ -314,6 +346,19 @@ impl Relay {
                     how: e.to_string(),
                 });
                 return dst;
+            }
+            if let Some(label) = label
+                && Instant::now() >= arrival + Duration::from_millis(1)
+            {
+                self.sink.emit(LinkEvent::Delivered {
+                    conn,
+                    dir: match side {
+                        Side::Host => Direction::ToHost,
+                        _ => Direction::ToTerminal,
+                    },
+                    mti: label.mti,
+                    stan: label.stan,
+                });
             }
         }
         if *state.borrow() == State::Closed {

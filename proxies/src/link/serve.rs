@@ -117,12 +117,28 @@ async fn handle<N: Network>(net: Rc<N>, relay: Arc<Relay>, conn: u32, terminal: 
 }
 
 /// Real TCP: listen on one address, connect to another.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct TcpNetwork {
     /// Where to listen.
     pub listen: std::net::SocketAddr,
     /// The host, as `HOST:PORT`.
     pub upstream: String,
+    /// A listener bound before serving started, used by the first `bind`: whoever learns the
+    /// address can connect at once, with no window in which the port is closed or taken.
+    prebound: std::sync::Mutex<Option<std::net::TcpListener>>,
+}
+
+impl TcpNetwork {
+    /// Binds `listen` now (port 0 picks a free port) and relays to `upstream`.
+    pub fn bind_now(listen: std::net::SocketAddr, upstream: impl Into<String>) -> io::Result<Self> {
+        let l = std::net::TcpListener::bind(listen)?;
+        l.set_nonblocking(true)?;
+        Ok(TcpNetwork {
+            listen: l.local_addr()?,
+            upstream: upstream.into(),
+            prebound: std::sync::Mutex::new(Some(l)),
+        })
+    }
 }
 
 impl Network for TcpNetwork {
@@ -130,7 +146,15 @@ impl Network for TcpNetwork {
     type Listener = tokio::net::TcpListener;
 
     async fn bind(&self) -> io::Result<Self::Listener> {
-        tokio::net::TcpListener::bind(self.listen).await
+        let first = self
+            .prebound
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match first {
+            Some(l) => tokio::net::TcpListener::from_std(l),
+            None => tokio::net::TcpListener::bind(self.listen).await,
+        }
     }
 
     async fn accept(&self, listener: &Self::Listener) -> io::Result<Self::Stream> {
