@@ -96,12 +96,13 @@ fn line(kind: &EventKind) -> String {
         }
         EventKind::Terminal(t) => match t {
             TerminalEvent::Command {
+                terminal,
                 txn,
                 op,
                 amount,
                 card,
             } => {
-                format!("{op} {txn}: amount {amount}, card {card}")
+                format!("{op} {txn} on {terminal}: amount {amount}, card {card}")
             }
             TerminalEvent::ConnectFailed { stan, error } => {
                 format!("connect failed (STAN {stan}): {error}")

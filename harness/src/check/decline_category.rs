@@ -78,6 +78,8 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
 
 /// The RC of the last reply to the outcome's STAN that the proxy delivered to the terminal.
 fn delivered_rc(input: &CheckInput<'_>, o: &Outcome) -> Option<String> {
+    let terminals = crate::check::Terminals::of(input);
+    let terminal = terminals.get(&o.txn);
     input
         .transcript
         .frames()
@@ -86,6 +88,7 @@ fn delivered_rc(input: &CheckInput<'_>, o: &Outcome) -> Option<String> {
                 && f.fate == Fate::Forwarded
                 && matches!(f.mti.as_deref(), Some("0110" | "0210"))
                 && f.field(11) == Some(o.stan.as_str())
+                && f.field(41).is_none_or(|t| t == terminal)
         })
         .last()
         .and_then(|(_, f)| f.field(39).map(str::to_string))

@@ -3,15 +3,20 @@
 //! host will undo the sale when the reversal arrives, so the merchant would hand over goods for
 //! nothing). Judged from the proxy's view: no valid reply delivered within the timeout.
 
-use crate::check::{CheckInput, unanswered};
+use crate::check::{CheckInput, Terminals, unanswered};
 use crate::terminal::TxnResult;
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     let mut findings = Vec::new();
+    let terminals = Terminals::of(input);
     for (_, at, req) in unanswered(input) {
         let stan = req.field(11).unwrap_or("?");
         for (reported, o) in input.transcript.outcomes() {
-            if o.stan == stan && reported >= at && o.result == TxnResult::Approved {
+            if o.stan == stan
+                && Some(terminals.get(&o.txn)) == req.field(41)
+                && reported >= at
+                && o.result == TxnResult::Approved
+            {
                 findings.push(format!(
                     "{} (STAN {stan}) reported \"{}\" at {reported}, but no valid reply reached the \
                      terminal within {}s of its {} at {at}; expected a failure with a reversal",

@@ -183,6 +183,31 @@ pub(crate) fn answers(
         && (rsp.field(4).is_none() || rsp.field(4) == req.field(4))
 }
 
+/// The terminal (field 41) each transaction was handed to, from the harness's own command
+/// records. Falls back to the scenario's terminal id for transactions it did not hand out.
+pub(crate) struct Terminals(std::collections::BTreeMap<String, String>, String);
+
+impl Terminals {
+    pub(crate) fn of(input: &CheckInput<'_>) -> Self {
+        let map = input
+            .transcript
+            .terminal_events()
+            .filter_map(|(_, e)| match e {
+                crate::terminal::TerminalEvent::Command { terminal, txn, .. } => {
+                    Some((txn.clone(), terminal.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        Terminals(map, input.policy.id.clone())
+    }
+
+    /// The terminal id of a transaction.
+    pub(crate) fn get(&self, txn: &str) -> &str {
+        self.0.get(txn).map_or(self.1.as_str(), String::as_str)
+    }
+}
+
 /// Whether `f` is a reversal of `req`: a 0400 towards the host with the same terminal id and
 /// either the same STAN or field 90 naming it.
 pub(crate) fn reverses(f: &FrameEvent, req: &FrameEvent) -> bool {

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::check::CheckInput;
 use crate::check::host_view::{HostFate, host_fates, net_movement};
+use crate::check::{CheckInput, Terminals};
 use crate::money::Amount;
 use crate::terminal::{ReversalState, TerminalEvent, TxnResult};
 
@@ -19,6 +19,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
         })
         .collect();
     let fates = host_fates(input.journal);
+    let terminals = Terminals::of(input);
     let mut reported = 0i64;
     let mut in_doubt = 0i64;
     for (_, o) in input.transcript.outcomes() {
@@ -27,7 +28,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             TxnResult::Approved => reported += amount,
             TxnResult::Failed if o.reversal == Some(ReversalState::Pending) => {
                 if let Some(HostFate::Charged { amount, .. }) =
-                    fates.get(&(input.policy.id.clone(), o.stan.clone()))
+                    fates.get(&(terminals.get(&o.txn).to_string(), o.stan.clone()))
                 {
                     in_doubt += amount.0;
                 }
@@ -89,6 +90,7 @@ mod tests {
 
     fn started() -> TerminalEvent {
         TerminalEvent::Command {
+            terminal: "TERM0001".into(),
             txn: "t1".into(),
             op: "sale".into(),
             amount: Amount(1234),

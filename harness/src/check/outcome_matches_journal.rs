@@ -4,15 +4,16 @@
 //! means the host holds no charge. A failure reported as "reversal pending" is honest about an
 //! open question and is not judged here.
 
-use crate::check::CheckInput;
 use crate::check::host_view::{HostFate, host_fates};
+use crate::check::{CheckInput, Terminals};
 use crate::terminal::{ReversalState, TxnResult};
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     let fates = host_fates(input.journal);
+    let terminals = Terminals::of(input);
     let mut findings = Vec::new();
     for (at, o) in input.transcript.outcomes() {
-        let fate = fates.get(&(input.policy.id.clone(), o.stan.clone()));
+        let fate = fates.get(&(terminals.get(&o.txn).to_string(), o.stan.clone()));
         let said = format!(
             "{} (STAN {}) reported \"{}\" at {at}",
             o.txn, o.stan, o.display

@@ -17,9 +17,9 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     for (i, at, req) in unanswered(input) {
         let later = &frames[i + 1..];
         let stan = req.field(11).unwrap_or("?");
-        let next = later
-            .iter()
-            .position(|&(_, f)| f.dir == Direction::ToHost && is_reversible(f));
+        let next = later.iter().position(|&(_, f)| {
+            f.dir == Direction::ToHost && is_reversible(f) && f.field(41) == req.field(41)
+        });
         let window = &later[..next.unwrap_or(later.len())];
         if window.iter().any(|&(_, f)| reverses(f, req)) {
             continue;

@@ -27,7 +27,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     let slack = input.tick * 4;
     let mut findings = Vec::new();
 
-    let mut originals: Vec<String> = Vec::new();
+    let mut originals: Vec<(String, String)> = Vec::new();
     for (_, f) in &frames {
         if let Some(orig) = original_stan(f)
             && !originals.contains(&orig)
@@ -35,11 +35,11 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             originals.push(orig);
         }
     }
-    for stan in originals {
+    for (tid, stan) in originals {
         // Rounds of sends: each command handed to the terminal starts a new one, because a
         // pending reversal is retried afresh before the next transaction.
         let mut rounds: Vec<Vec<Send<'_>>> = vec![Vec::new()];
-        let mut commands = command_times(input).into_iter().peekable();
+        let mut commands = command_times(input, &tid).into_iter().peekable();
         for (i, &(at, f)) in frames.iter().enumerate() {
             let mut new_round = false;
             while commands.next_if(|c| *c <= at).is_some() {
@@ -48,7 +48,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             if new_round && !rounds.last().is_some_and(Vec::is_empty) {
                 rounds.push(Vec::new());
             }
-            if original_stan(f).as_deref() != Some(stan.as_str()) {
+            if original_stan(f).is_none_or(|o| o != (tid.clone(), stan.clone())) {
                 continue;
             }
             let acked = frames[i + 1..]
@@ -111,9 +111,12 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
                 ));
             }
             if next_round.is_none()
-                && let Some((at, f)) = frames
-                    .iter()
-                    .find(|(at, f)| *at > last.at && f.dir == Direction::ToHost && is_reversible(f))
+                && let Some((at, f)) = frames.iter().find(|(at, f)| {
+                    *at > last.at
+                        && f.dir == Direction::ToHost
+                        && is_reversible(f)
+                        && f.field(41) == Some(tid.as_str())
+                })
             {
                 findings.push(format!(
                     "reversal of STAN {stan} was still unacknowledged (last sent {}) when the terminal sent {} \
@@ -129,22 +132,27 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     findings
 }
 
-/// The original STAN a reversal is for: field 90's STAN, else its own field 11.
-fn original_stan(f: &FrameEvent) -> Option<String> {
+/// The terminal and original STAN a reversal is for: field 90's STAN, else its own field 11.
+fn original_stan(f: &FrameEvent) -> Option<(String, String)> {
     if f.dir != Direction::ToHost || f.mti.as_deref() != Some("0400") {
         return None;
     }
     f.field(90)
         .and_then(|v| v.get(4..10))
         .or(f.field(11))
-        .map(str::to_string)
+        .map(|stan| {
+            (
+                f.field(41).unwrap_or_default().to_string(),
+                stan.to_string(),
+            )
+        })
 }
 
-fn command_times(input: &CheckInput<'_>) -> Vec<At> {
+fn command_times(input: &CheckInput<'_>, tid: &str) -> Vec<At> {
     input
         .transcript
         .terminal_events()
-        .filter(|(_, e)| matches!(e, TerminalEvent::Command { .. }))
+        .filter(|(_, e)| matches!(e, TerminalEvent::Command { terminal, .. } if terminal == tid))
         .map(|(at, _)| at)
         .collect()
 }
@@ -167,6 +175,7 @@ mod tests {
 
     fn command() -> EventKind {
         crate::check::fixtures::term(TerminalEvent::Command {
+            terminal: "TERM0001".into(),
             txn: "t".into(),
             op: "sale".into(),
             amount: crate::money::Amount(1),

@@ -44,9 +44,9 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
                 continue;
             }
             let stan = req.field(11).unwrap_or("?");
-            let first_after = frames
-                .iter()
-                .find(|(at, f)| *at >= on && f.dir == Direction::ToHost);
+            let first_after = frames.iter().find(|(at, f)| {
+                *at >= on && f.dir == Direction::ToHost && f.field(41) == req.field(41)
+            });
             match first_after {
                 Some((_, f)) if reverses(f, req) => {}
                 Some((at, f)) => findings.push(format!(

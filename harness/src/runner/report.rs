@@ -47,7 +47,13 @@ impl RunReport {
     pub(crate) fn mismatches(scenario: &Scenario, outcomes: &[Outcome]) -> Vec<OutcomeMismatch> {
         let mut out = Vec::new();
         for (txn, want) in &scenario.expect.outcomes {
-            let Some(got) = outcomes.iter().find(|o| &o.txn == txn) else {
+            // A fleet's members report `t1@TERM0003`: an expectation for t1 holds for each.
+            let fleet_prefix = format!("{txn}@");
+            let got: Vec<&Outcome> = outcomes
+                .iter()
+                .filter(|o| &o.txn == txn || o.txn.starts_with(&fleet_prefix))
+                .collect();
+            if got.is_empty() {
                 out.push(OutcomeMismatch {
                     txn: txn.clone(),
                     problem: format!(
@@ -56,43 +62,15 @@ impl RunReport {
                     ),
                 });
                 continue;
-            };
-            let mut diffs = Vec::new();
-            if want.result != got.result {
-                diffs.push(format!(
-                    "result {:?}, expected {:?}",
-                    got.result, want.result
-                ));
             }
-            if want.rc.is_some() && want.rc != got.rc {
-                diffs.push(format!("rc {:?}, expected {:?}", got.rc, want.rc));
-            }
-            if want.reason.is_some() && want.reason != got.reason {
-                diffs.push(format!(
-                    "reason {:?}, expected {:?}",
-                    got.reason, want.reason
-                ));
-            }
-            if want.reversal.is_some() && want.reversal != got.reversal {
-                diffs.push(format!(
-                    "reversal {:?}, expected {:?}",
-                    got.reversal, want.reversal
-                ));
-            }
-            if want.cause.is_some() && want.cause != got.cause {
-                diffs.push(format!("cause {:?}, expected {:?}", got.cause, want.cause));
-            }
-            if want.category.is_some() && want.category != got.category {
-                diffs.push(format!(
-                    "category {:?}, expected {:?}",
-                    got.category, want.category
-                ));
-            }
-            if !diffs.is_empty() {
-                out.push(OutcomeMismatch {
-                    txn: txn.clone(),
-                    problem: format!("reported \"{}\": {}", got.display, diffs.join("; ")),
-                });
+            for got in got {
+                let diffs = want.differences(got);
+                if !diffs.is_empty() {
+                    out.push(OutcomeMismatch {
+                        txn: got.txn.clone(),
+                        problem: format!("reported \"{}\": {}", got.display, diffs.join("; ")),
+                    });
+                }
             }
         }
         out

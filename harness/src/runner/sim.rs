@@ -23,7 +23,7 @@ use crate::runner::report::RunReport;
 use crate::scenario::{Scenario, Step};
 use crate::terminal::{
     CardData, Command, ReferenceTerminal, SaleCommand, Schedule, SimDialer, Store, Terminal,
-    TerminalIo,
+    TerminalConfig, TerminalIo,
 };
 use crate::transcript::Recorder;
 use crate::wire::Wire;
@@ -104,31 +104,59 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
         async move { Ok(serve(net, relay).await?) }
     });
 
-    let store = Store::default();
-    let schedule = Schedule::new(commands(scenario), rec.clone());
-    {
-        let (config, rec, schedule) = (scenario.terminal.clone(), rec.clone(), schedule.clone());
-        sim.host("terminal", move || {
-            let io = TerminalIo::new(
-                config.clone(),
-                wire,
-                Box::new(SimDialer {
-                    host: "proxy".into(),
-                    port: PROXY_PORT,
-                }),
-                store.clone(),
-                schedule.clone(),
+    // One member per terminal (a fleet runs many as tasks in this one node, which keeps the
+    // simulation's per-step cost flat); each has its own store and schedule.
+    let members: Vec<(TerminalConfig, Store, Schedule)> = scenario
+        .terminal
+        .members()
+        .into_iter()
+        .enumerate()
+        .map(|(n, config)| {
+            let offset = scenario
+                .terminal
+                .fleet
+                .map_or(Duration::ZERO, |f| f.stagger.get() * n as u32);
+            let suffix = scenario.terminal.fleet.map(|_| format!("@{}", config.id));
+            let schedule = Schedule::new(
+                commands(scenario, offset, suffix.as_deref()),
                 rec.clone(),
+                &config.id,
             );
-            let mut terminal = boot();
+            (config, Store::default(), schedule)
+        })
+        .collect();
+    let schedules: Vec<Schedule> = members.iter().map(|m| m.2.clone()).collect();
+    {
+        let rec = rec.clone();
+        sim.host("terminal", move || {
+            let boots: Vec<_> = members
+                .iter()
+                .map(|(config, store, schedule)| {
+                    let io = TerminalIo::new(
+                        config.clone(),
+                        wire,
+                        Box::new(SimDialer {
+                            host: "proxy".into(),
+                            port: PROXY_PORT,
+                        }),
+                        store.clone(),
+                        schedule.clone(),
+                        rec.clone(),
+                    );
+                    (boot(), io)
+                })
+                .collect();
             async move {
-                terminal.run(&io).await;
+                let runs = boots.into_iter().map(|(mut terminal, io)| async move {
+                    terminal.run(&io).await;
+                });
+                futures_util::future::join_all(runs).await;
                 Ok(())
             }
         });
     }
 
-    let error = drive(&mut sim, scenario, &rec, &schedule);
+    let error = drive(&mut sim, scenario, &rec, &schedules);
     drop(sim);
 
     let transcript = rec.transcript();
@@ -169,7 +197,7 @@ fn drive(
     sim: &mut turmoil::Sim<'_>,
     scenario: &Scenario,
     rec: &Recorder,
-    schedule: &Schedule,
+    schedules: &[Schedule],
 ) -> Option<String> {
     let mut power = PowerPlan::new(scenario);
     let mut partitions = PartitionPlan::new(&scenario.network);
@@ -191,7 +219,7 @@ fn drive(
             return Some(format!(
                 "the run did not finish within time_limit {} of simulated time ({} commands left)",
                 scenario.time_limit,
-                schedule.remaining()
+                schedules.iter().map(Schedule::remaining).sum::<usize>()
             ));
         }
     }
@@ -213,7 +241,8 @@ fn host_refusals(scenario: &Scenario) -> Vec<Refusal> {
         .collect()
 }
 
-fn commands(scenario: &Scenario) -> Vec<Command> {
+/// The schedule's commands, `offset` later and with ids suffixed by `suffix` (fleet members).
+fn commands(scenario: &Scenario, offset: Duration, suffix: Option<&str>) -> Vec<Command> {
     scenario
         .schedule
         .iter()
@@ -221,8 +250,8 @@ fn commands(scenario: &Scenario) -> Vec<Command> {
             Step::Sale(s) => {
                 let card = scenario.host.cards.iter().find(|c| c.id == s.card)?;
                 Some(Command::Sale(SaleCommand {
-                    txn: s.id.clone(),
-                    at: s.at.get(),
+                    txn: format!("{}{}", s.id, suffix.unwrap_or_default()),
+                    at: s.at.get() + offset,
                     amount: s.amount,
                     pan: card.pan.clone(),
                     card: CardData {

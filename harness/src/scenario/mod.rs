@@ -276,3 +276,41 @@ pub struct ExpectedOutcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<Category>,
 }
+
+impl ExpectedOutcome {
+    /// What in `got` differs from the pinned parts, one phrase each.
+    pub fn differences(&self, got: &crate::terminal::Outcome) -> Vec<String> {
+        let mut diffs = Vec::new();
+        if self.result != got.result {
+            diffs.push(format!(
+                "result {:?}, expected {:?}",
+                got.result, self.result
+            ));
+        }
+        if self.rc.is_some() && self.rc != got.rc {
+            diffs.push(format!("rc {:?}, expected {:?}", got.rc, self.rc));
+        }
+        if self.reason.is_some() && self.reason != got.reason {
+            diffs.push(format!(
+                "reason {:?}, expected {:?}",
+                got.reason, self.reason
+            ));
+        }
+        if self.reversal.is_some() && self.reversal != got.reversal {
+            diffs.push(format!(
+                "reversal {:?}, expected {:?}",
+                got.reversal, self.reversal
+            ));
+        }
+        if self.cause.is_some() && self.cause != got.cause {
+            diffs.push(format!("cause {:?}, expected {:?}", got.cause, self.cause));
+        }
+        if self.category.is_some() && self.category != got.category {
+            diffs.push(format!(
+                "category {:?}, expected {:?}",
+                got.category, self.category
+            ));
+        }
+        diffs
+    }
+}

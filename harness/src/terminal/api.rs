@@ -55,14 +55,17 @@ impl Command {
 pub struct Schedule {
     queue: Arc<Mutex<VecDeque<Command>>>,
     recorder: Recorder,
+    terminal: String,
 }
 
 impl Schedule {
-    /// A schedule of commands in order, timed and recorded by `recorder`.
-    pub fn new(commands: Vec<Command>, recorder: Recorder) -> Self {
+    /// A schedule of commands in order for the terminal with id `terminal`, timed and
+    /// recorded by `recorder`.
+    pub fn new(commands: Vec<Command>, recorder: Recorder, terminal: &str) -> Self {
         Schedule {
             queue: Arc::new(Mutex::new(commands.into())),
             recorder,
+            terminal: terminal.to_string(),
         }
     }
 
@@ -81,6 +84,7 @@ impl Schedule {
         let cmd = self.lock().pop_front()?;
         self.recorder.record(match &cmd {
             Command::Sale(s) => TerminalEvent::Command {
+                terminal: self.terminal.clone(),
                 txn: s.txn.clone(),
                 op: "sale".into(),
                 amount: s.amount,

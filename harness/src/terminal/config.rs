@@ -28,6 +28,12 @@ pub struct TerminalConfig {
     /// Pause between reversal sends. Default `10s`.
     #[serde(default = "default_reversal_interval")]
     pub reversal_interval: Dur,
+    /// Run this many terminals at once, each with the whole schedule (a fleet against one
+    /// host). Members are numbered 1..=count; member n has id = the first 4 characters of
+    /// `id` + n as 4 digits (TERM0001, TERM0002, ...), its own store, and its commands `stagger`
+    /// later than member n-1's, with transaction ids suffixed `@<id>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<Fleet>,
     /// When the reversal record is written to persistent memory. Default `before_send`.
     #[serde(default)]
     pub reversal_save: ReversalSave,
@@ -46,6 +52,7 @@ impl Default for TerminalConfig {
             reversal_retries: default_reversal_retries(),
             reversal_interval: default_reversal_interval(),
             reversal_save: ReversalSave::default(),
+            fleet: None,
             defects: Vec::new(),
         }
     }
@@ -117,4 +124,36 @@ pub enum Defect {
     WrongReversalStan,
     /// The terminal reverses after a timeout but tells the merchant "approved".
     ReportApprovedOnTimeout,
+}
+
+/// Several terminals running the same schedule in one simulated node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fleet {
+    /// How many terminals, 2 to 9999.
+    pub count: u32,
+    /// Offset between members' schedules. Default `100ms`.
+    #[serde(default = "default_stagger")]
+    pub stagger: Dur,
+}
+
+fn default_stagger() -> Dur {
+    Dur::from_millis(100)
+}
+
+impl TerminalConfig {
+    /// The configuration of each terminal to run: this one alone, or every fleet member.
+    pub fn members(&self) -> Vec<TerminalConfig> {
+        let Some(fleet) = self.fleet else {
+            return vec![self.clone()];
+        };
+        let prefix: String = self.id.chars().take(4).collect();
+        (1..=fleet.count)
+            .map(|n| TerminalConfig {
+                id: format!("{prefix:<4}{n:04}"),
+                fleet: None,
+                ..self.clone()
+            })
+            .collect()
+    }
 }

@@ -175,6 +175,8 @@ pub enum TerminalEvent {
     /// The harness handed the terminal a command (recorded by the harness, not the terminal, so
     /// it is trustworthy for any terminal).
     Command {
+        /// The terminal (field 41) the command went to.
+        terminal: String,
         /// Transaction id.
         txn: String,
         /// Operation.

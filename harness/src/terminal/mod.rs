@@ -11,7 +11,7 @@ mod reference;
 mod store;
 
 pub use api::{Command, SaleCommand, Schedule, Terminal, TerminalIo};
-pub use config::{Defect, ReversalSave, TerminalConfig};
+pub use config::{Defect, Fleet, ReversalSave, TerminalConfig};
 pub use event::{Advice, FailReason, Outcome, ReversalState, TerminalEvent, TxnResult};
 pub use net::{Dialer, Duplex, SimDialer};
 pub use reference::ReferenceTerminal;
