@@ -1,5 +1,6 @@
 //! The `posfault` command line: thin commands over the library.
 
+mod host;
 mod run;
 
 use std::process::ExitCode;
@@ -28,11 +29,16 @@ enum Command {
     /// Exit status: 0 when all pass, 1 when a check or expectation fails, 2 when a scenario is
     /// invalid.
     Run(run::RunArgs),
+    /// Serve the reference acquirer host over TCP until Ctrl-C.
+    ///
+    /// Exit status: 0 after Ctrl-C, 2 when the configuration or a flag is invalid.
+    Host(host::HostArgs),
 }
 
 /// Runs a parsed command line.
 pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Host(args) => host::run(args),
     }
 }
