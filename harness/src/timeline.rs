@@ -103,13 +103,15 @@ fn line(kind: &EventKind) -> String {
 /// One journal entry as a timeline line (also printed by `posfault host`).
 pub fn journal_line(j: &JournalEntry) -> String {
     let mut s = format!(
-        "journal #{} {} STAN {} {} RC {}",
+        "journal #{} {} STAN {} {}",
         j.seq,
         j.mti,
         j.stan,
-        j.decision.as_str(),
-        j.rc
+        j.decision.as_str()
     );
+    if !j.rc.is_empty() {
+        let _ = write!(s, " RC {}", j.rc);
+    }
     if let (Some(acct), Some(delta), Some(bal)) = (&j.account, j.delta, j.balance) {
         let _ = write!(s, ", {acct} {delta:+} = {bal}", delta = DeltaFmt(delta.0));
     }

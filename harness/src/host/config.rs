@@ -151,14 +151,22 @@ pub struct CardConfig {
     /// The account the card draws on.
     pub account: String,
     /// Expiry `YYMM`, sent in field 14; a month before the run's date declines 54.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::host::secret::optional",
+        skip_serializing
+    )]
     pub expiry: Option<String>,
     /// Default `active`.
     #[serde(default)]
     pub status: CardStatus,
     /// The card's PIN (4 to 12 digits); with one, a sale needs a matching PIN block (55).
     /// Never written to any output.
-    #[serde(default, skip_serializing)]
+    #[serde(
+        default,
+        deserialize_with = "crate::host::secret::optional",
+        skip_serializing
+    )]
     pub pin: Option<String>,
     /// Transaction types the card allows; others decline 57. Default: all.
     #[serde(default, skip_serializing_if = "Option::is_none")]

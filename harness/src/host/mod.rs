@@ -25,6 +25,7 @@ mod pan;
 pub mod pin;
 mod reversal;
 mod risk;
+pub(crate) mod secret;
 mod server;
 mod settlement;
 
@@ -46,3 +47,6 @@ pub use settlement::{Total, Totals};
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_crash;

@@ -135,7 +135,11 @@ pub struct Sale {
     pub card: String,
     /// The PIN the cardholder enters (4 to 12 digits). Default: the card's own PIN, if it has
     /// one. Never written to any output.
-    #[serde(default, skip_serializing)]
+    #[serde(
+        default,
+        deserialize_with = "crate::host::secret::optional",
+        skip_serializing
+    )]
     pub pin: Option<String>,
 }
 
