@@ -13,8 +13,9 @@ use posfault_proxies::wire::{Message, Mti};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::host::calendar;
 use crate::host::capacity::WhenFull;
-use crate::host::config::{HostConfig, TxnType};
+use crate::host::config::{HostConfig, PastSale, TxnType};
 use crate::host::journal::{Decision, JournalEntry, balances_from};
 use crate::host::maintenance::{self, Mode};
 use crate::host::{financial, network, reversal, settlement};
@@ -87,7 +88,7 @@ impl Host {
             .iter()
             .map(|a| (a.id.clone(), a.balance))
             .collect();
-        Host {
+        let mut host = Host {
             cfg: cfg.clone(),
             balances: opening.clone(),
             opening,
@@ -99,7 +100,55 @@ impl Host {
             rng,
             in_flight: 0,
             journal: Vec::new(),
+        };
+        for past in &cfg.history {
+            host.replay(past);
         }
+        host
+    }
+
+    /// Journals a sale approved before the run, at run time zero, dated the run's first day.
+    fn replay(&mut self, past: &PastSale) {
+        let Some(card) = self.cfg.cards.iter().position(|c| c.id == past.card) else {
+            return; // validation reports unknown cards
+        };
+        let c = &self.cfg.cards[card];
+        let key: Key = (
+            past.terminal.clone(),
+            past.stan.clone(),
+            calendar::mmdd(Duration::ZERO),
+        );
+        let seq = self.next_seq();
+        self.by_key.insert(key.clone(), self.records.len());
+        self.records.push(Record {
+            seq,
+            key,
+            txn: TxnType::Purchase,
+            account: Some(c.account.clone()),
+            card: Some(card),
+            amount: past.amount,
+            at: Duration::ZERO,
+            approved: true,
+            reversed: false,
+            batch: 1,
+        });
+        let e = JournalEntry {
+            seq: 0,
+            at: At(0),
+            mti: "0200".into(),
+            terminal: past.terminal.clone(),
+            stan: past.stan.clone(),
+            decision: Decision::Approved,
+            rc: "00".into(),
+            reason: Some("history: approved before the run".into()),
+            card: Some(c.pan.masked()),
+            amount: Some(past.amount),
+            account: Some(c.account.clone()),
+            delta: Some(Amount(-past.amount.0)),
+            balance: None,
+            original: None,
+        };
+        self.append(e);
     }
 
     /// A host with a fixed RNG seed, for tests and tools that draw no delays.

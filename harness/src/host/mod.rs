@@ -32,7 +32,7 @@ mod settlement;
 pub use capacity::{CapacityConfig, Load, WhenFull};
 pub use config::{
     AccountConfig, CardConfig, CardStatus, EntryMode, HostConfig, Limits, MerchantConfig,
-    MerchantStatus, TerminalEntry, TxnType, UnknownReversal,
+    MerchantStatus, PastSale, TerminalEntry, TxnType, UnknownReversal,
 };
 pub use delay::Delay;
 pub use journal::{Decision, JournalEntry, balances_from};
