@@ -153,7 +153,7 @@ fn sales(scenario: &Scenario) -> Vec<SaleCommand> {
                     amount: s.amount,
                     pan: card.pan.clone(),
                     card: CardData {
-                        txn: None,
+                        txn: s.txn_type,
                         expiry: card.expiry.clone(),
                         entry: card.entry,
                         pin: s.pin.clone().or_else(|| card.pin.clone()),
