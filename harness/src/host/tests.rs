@@ -130,6 +130,13 @@ fn missing_stan_is_a_format_error_30() {
 }
 
 #[test]
+fn malformed_expiry_is_a_format_error_30() {
+    let mut m = sale("000001", 100);
+    m.set(14, "2813");
+    assert_eq!(rc(&mut host(), &m), "30");
+}
+
+#[test]
 fn unsupported_processing_code_is_an_invalid_transaction_12() {
     let mut m = sale("000001", 100);
     m.set(3, "310000");
