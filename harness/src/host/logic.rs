@@ -45,6 +45,8 @@ pub(crate) struct Record {
     pub reversed: bool,
     /// The terminal's batch when approved.
     pub batch: u32,
+    /// An authorisation (0100): it holds funds but is not part of the batch totals.
+    pub auth_only: bool,
 }
 
 /// What the host does with one request.
@@ -131,6 +133,7 @@ impl Host {
             approved: true,
             reversed: false,
             batch: 1,
+            auth_only: false,
         });
         let e = JournalEntry {
             seq: 0,

@@ -9,7 +9,13 @@ fn authorisation_0100_is_answered_0110_and_holds_the_funds() {
     m.set_mti("0100".parse().unwrap());
     let p = h.process(&m, At(0));
     assert_eq!(p.reply.unwrap().mti().to_string(), "0110");
+    h.finished();
     assert_eq!(balance(&h, "A"), 9_000);
+    assert_eq!(
+        rc(&mut h, &settle("000002", 0, 0)),
+        "00",
+        "not in the batch totals"
+    );
 }
 
 #[test]
@@ -166,4 +172,18 @@ fn a_response_mti_sent_to_the_host_is_journalled_and_not_answered() {
     let p = host().process(&m, At(0));
     assert!(p.reply.is_none());
     assert_eq!(p.entry.rc, "12");
+}
+
+#[test]
+fn field_90_wins_over_the_reversal_s_own_stan() {
+    let mut h = host();
+    send(&mut h, &sale("000001", 100));
+    send(&mut h, &sale("000002", 200));
+    // Its own STAN is that of the 100.00 sale, but field 90 names the 200.00 one.
+    let mut rev = sale("000001", 200);
+    rev.set_mti("0400".parse().unwrap());
+    rev.set(90, format!("0200000002{}{}", "0115080000", "0".repeat(22)));
+    let p = h.process(&rev, At(0));
+    assert_eq!(p.entry.original, Some(2));
+    assert_eq!(balance(&h, "A"), 10_000 - 100);
 }
