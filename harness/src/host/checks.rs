@@ -1,18 +1,18 @@
 //! The checks a financial request (0100, 0200) passes, in the order a real acquirer makes
 //! them, the first failure deciding the response code:
 //!
-//! | step | check                                          | codes          |
-//! |------|------------------------------------------------|----------------|
-//! | 1    | format: required fields, processing code, amount | 30, 12, 13   |
-//! | 2    | duplicate terminal + STAN + date               | 94             |
-//! | 3    | merchant, terminal, keys, terminal's services  | 03, 97, 58     |
-//! | 4    | card number: Luhn, known                       | 14             |
-//! | 5    | card status and expiry                         | 41, 43, 62, 05, 54 |
-//! | 6    | PIN, and the lock after too many wrong tries   | 55, 75         |
-//! | 7    | transaction type allowed to the card           | 57             |
-//! | 8    | single and daily limits of the account         | 61, 65         |
-//! | 9    | funds, including the credit limit              | 51             |
-//! | 10   | risk rules                                     | 59             |
+//! | step | check                                            | codes              |
+//! |------|--------------------------------------------------|--------------------|
+//! | 1    | format: required fields, processing code, amount | 30, 12, 13         |
+//! | 2    | duplicate terminal + STAN + date                 | 94                 |
+//! | 3    | merchant, terminal, keys, terminal's services    | 03, 97, 58         |
+//! | 4    | card number: Luhn, known                         | 14                 |
+//! | 5    | card status and expiry                           | 41, 43, 62, 05, 54 |
+//! | 6    | PIN, and the lock after too many wrong tries     | 55, 75             |
+//! | 7    | transaction type allowed to the card             | 57                 |
+//! | 8    | single and daily limits of the account           | 61, 65             |
+//! | 9    | funds, including the credit limit                | 51                 |
+//! | 10   | risk rules                                       | 59                 |
 //!
 //! Steps 8 to 10 apply to debits only. A request that passes them all is approved (00).
 
