@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use posfault_proxies::link::{Fate, LinkEvent};
 
+use crate::host::JournalEntry;
 use crate::runner::RunReport;
 use crate::terminal::TerminalEvent;
 use crate::transcript::{EventKind, HostEvent, Transcript};
@@ -77,23 +78,7 @@ fn line(kind: &EventKind) -> String {
                 s
             }
         },
-        EventKind::Host(HostEvent::Journal { entry: j }) => {
-            let mut s = format!(
-                "journal #{} {} STAN {} {} RC {}",
-                j.seq,
-                j.mti,
-                j.stan,
-                j.decision.as_str(),
-                j.rc
-            );
-            if let (Some(acct), Some(delta), Some(bal)) = (&j.account, j.delta, j.balance) {
-                let _ = write!(s, ", {acct} {delta:+} = {bal}", delta = DeltaFmt(delta.0));
-            }
-            if let Some(reason) = &j.reason {
-                let _ = write!(s, " ({reason})");
-            }
-            s
-        }
+        EventKind::Host(HostEvent::Journal { entry: j }) => journal_line(j),
         EventKind::Terminal(t) => match t {
             TerminalEvent::Command {
                 terminal,
@@ -142,6 +127,27 @@ fn line(kind: &EventKind) -> String {
             TerminalEvent::Outcome(o) => format!("OUTCOME {}: {}", o.txn, o.display),
         },
     }
+}
+
+/// One journal entry as a timeline line (also printed by `posfault host`).
+pub fn journal_line(j: &JournalEntry) -> String {
+    let mut s = format!(
+        "journal #{} {} STAN {} {}",
+        j.seq,
+        j.mti,
+        j.stan,
+        j.decision.as_str()
+    );
+    if !j.rc.is_empty() {
+        let _ = write!(s, " RC {}", j.rc);
+    }
+    if let (Some(acct), Some(delta), Some(bal)) = (&j.account, j.delta, j.balance) {
+        let _ = write!(s, ", {acct} {delta:+} = {bal}", delta = DeltaFmt(delta.0));
+    }
+    if let Some(reason) = &j.reason {
+        let _ = write!(s, " ({reason})");
+    }
+    s
 }
 
 struct DeltaFmt(i64);

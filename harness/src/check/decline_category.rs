@@ -1,6 +1,6 @@
-//! `decline_category`: every decline the terminal reports is reported under the cause and
-//! category `declines.yaml` gives for its response code, and every failure seen on the link
-//! (no response, no connection, invalid reply) under the network category. The category
+//! `decline_category`: every decline the terminal reports is reported under the cause,
+//! category and advice `declines.yaml` gives for its response code, and every failure seen on
+//! the link under its network cause (no-response, connection-failed, invalid-response). The category
 //! decides whether the merchant retries, so a wrong one costs sales or charges cardholders
 //! twice.
 //!
@@ -11,8 +11,8 @@ use posfault_proxies::fault::Direction;
 use posfault_proxies::link::Fate;
 
 use crate::check::CheckInput;
-use crate::declines::{self, Category};
-use crate::terminal::{Outcome, TxnResult};
+use crate::declines;
+use crate::terminal::{FailReason, Outcome, TxnResult};
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     let mut findings = Vec::new();
@@ -29,7 +29,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
                 o.txn, o.stan
             ));
         }
-        let want = match o.result {
+        let cause = match o.result {
             TxnResult::Declined => {
                 let Some(rc) = wire_rc.or_else(|| o.rc.clone()) else {
                     findings.push(format!(
@@ -39,7 +39,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
                     continue;
                 };
                 match declines::by_code(&rc) {
-                    Some(c) => (c.id.as_str(), c.category),
+                    Some(c) => c,
                     None => {
                         findings.push(format!(
                             "{} (STAN {}) at {at}: RC {rc} is not in declines.yaml; add it to a cause so the terminal can report it",
@@ -49,27 +49,38 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
                     }
                 }
             }
-            _ => ("", Category::Network),
-        };
-        let (cause, category) = want;
-        if o.category != Some(category) {
-            findings.push(format!(
-                "{} (STAN {}) at {at}: reported category {}, expected {category}{}",
-                o.txn,
-                o.stan,
-                o.category.map(|c| c.to_string()).unwrap_or("(none)".into()),
-                if cause.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({cause})")
+            _ => {
+                let id = match o.reason {
+                    Some(FailReason::Connect) => "connection-failed",
+                    Some(FailReason::InvalidReply) => "invalid-response",
+                    _ => "no-response",
+                };
+                match declines::by_id(id) {
+                    Some(c) => c,
+                    None => continue,
                 }
-            ));
-        } else if !cause.is_empty() && o.cause.as_deref() != Some(cause) {
+            }
+        };
+        let what = format!("{} (STAN {}) at {at}", o.txn, o.stan);
+        if o.category != Some(cause.category) {
             findings.push(format!(
-                "{} (STAN {}) at {at}: reported cause {}, expected {cause}",
-                o.txn,
-                o.stan,
-                o.cause.as_deref().unwrap_or("(none)")
+                "{what}: reported category {}, expected {} ({})",
+                o.category.map(|c| c.to_string()).unwrap_or("(none)".into()),
+                cause.category,
+                cause.id
+            ));
+        } else if o.cause.as_deref() != Some(cause.id.as_str()) {
+            findings.push(format!(
+                "{what}: reported cause {}, expected {}",
+                o.cause.as_deref().unwrap_or("(none)"),
+                cause.id
+            ));
+        } else if o.advice.as_ref().map(|a| (a.en.as_str(), a.zh_cn.as_str()))
+            != Some((cause.en.advice.as_str(), cause.zh.advice.as_str()))
+        {
+            findings.push(format!(
+                "{what}: advice differs from declines.yaml for {}; expected \"{}\"",
+                cause.id, cause.en.advice
             ));
         }
     }
@@ -98,6 +109,7 @@ fn delivered_rc(input: &CheckInput<'_>, o: &Outcome) -> Option<String> {
 mod tests {
 
     use super::*;
+    use crate::declines::Category;
     use crate::terminal::TerminalEvent;
     use crate::transcript::{At, Event, EventKind, Transcript};
 
@@ -150,6 +162,36 @@ mod tests {
         let f = run(declined("43"));
         assert!(
             f[0].contains("category (none), expected cardholder"),
+            "{}",
+            f[0]
+        );
+    }
+
+    #[test]
+    fn advice_other_than_the_cause_s_is_a_finding() {
+        let mut o = declined("51").explained();
+        if let Some(a) = o.advice.as_mut() {
+            a.en = "Try again.".into();
+        }
+        let f = run(o);
+        assert!(
+            f[0].contains("advice differs from declines.yaml for insufficient-funds"),
+            "{}",
+            f[0]
+        );
+    }
+
+    #[test]
+    fn a_connect_failure_must_be_reported_as_connection_failed() {
+        let mut o = declined("00");
+        o.result = TxnResult::Failed;
+        o.rc = None;
+        o.reason = Some(FailReason::Connect);
+        assert!(run(o.clone().explained()).is_empty());
+        o.category = Some(Category::System);
+        let f = run(o);
+        assert!(
+            f[0].contains("expected network (connection-failed)"),
             "{}",
             f[0]
         );

@@ -22,7 +22,7 @@ pub(crate) enum HostFate {
 pub(crate) fn host_fates(journal: &[JournalEntry]) -> BTreeMap<(String, String), HostFate> {
     let mut fates = BTreeMap::new();
     let mut by_seq = BTreeMap::new();
-    for e in journal {
+    for e in journal.iter().filter(|e| !e.before_run) {
         let key = (e.terminal.clone(), e.stan.clone());
         match (e.mti.as_str(), e.decision) {
             ("0200" | "0100", Decision::Approved) => {
@@ -48,7 +48,15 @@ pub(crate) fn host_fates(journal: &[JournalEntry]) -> BTreeMap<(String, String),
     fates
 }
 
-/// The host's net movement over all accounts (negative: money taken from cardholders).
+/// The host's net movement over all accounts during the run (negative: money taken from
+/// cardholders). Sales approved before the run are not this run's doing.
 pub(crate) fn net_movement(journal: &[JournalEntry]) -> Amount {
-    Amount(journal.iter().filter_map(|e| e.delta).map(|d| d.0).sum())
+    Amount(
+        journal
+            .iter()
+            .filter(|e| !e.before_run)
+            .filter_map(|e| e.delta)
+            .map(|d| d.0)
+            .sum(),
+    )
 }

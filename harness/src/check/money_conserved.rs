@@ -83,6 +83,7 @@ mod tests {
             delta: Some(Amount(-1234)),
             balance: Some(Amount(0)),
             original: None,
+            before_run: false,
             reason: None,
             card: None,
         }

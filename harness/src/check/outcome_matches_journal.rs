@@ -76,6 +76,7 @@ mod tests {
             delta: None,
             balance: None,
             original,
+            before_run: false,
             reason: None,
             card: None,
         }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod check;
+mod host;
 mod proxy;
 mod run;
 pub mod seeds;
@@ -40,6 +41,10 @@ enum Command {
     ///
     /// Ctrl-C flushes the transcript and exits 0; a bad faults file exits 2.
     Proxy(proxy::ProxyArgs),
+    /// Serve the reference acquirer host over TCP until Ctrl-C.
+    ///
+    /// Exit status: 0 after Ctrl-C, 2 when the configuration or a flag is invalid.
+    Host(host::HostArgs),
 }
 
 /// Runs a parsed command line.
@@ -49,5 +54,6 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::check(args),
         Command::Bench(args) => bench::bench(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::Host(args) => host::run(args),
     }
 }

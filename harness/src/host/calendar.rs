@@ -17,6 +17,13 @@ pub fn yymm(now: Duration) -> String {
     format!("{}{}", &s[2..4], &s[5..7])
 }
 
+/// The local date at run time `now` as `MMDD` (field 13).
+pub fn mmdd(now: Duration) -> String {
+    let t = UNIX_EPOCH + Duration::from_secs(RUN_EPOCH_UNIX + now.as_secs());
+    let s = humantime::format_rfc3339_seconds(t).to_string(); // YYYY-MM-DDThh:mm:ssZ
+    format!("{}{}", &s[5..7], &s[8..10])
+}
+
 /// Whether `expiry` (`YYMM`) is a well-formed expiry date.
 pub fn valid_expiry(expiry: &str) -> bool {
     expiry.len() == 4
@@ -31,6 +38,7 @@ mod tests {
     #[test]
     fn the_run_starts_in_january_2026_and_days_turn_at_midnight_utc() {
         assert_eq!(yymm(Duration::ZERO), "2601");
+        assert_eq!(mmdd(Duration::ZERO), "0115");
         let to_midnight = Duration::from_secs(16 * 3600);
         assert_eq!(day(to_midnight) - day(Duration::ZERO), 1);
         assert_eq!(

@@ -1,18 +1,18 @@
 //! The checks a financial request (0100, 0200) passes, in the order a real acquirer makes
 //! them, the first failure deciding the response code:
 //!
-//! | step | check                                          | codes          |
-//! |------|------------------------------------------------|----------------|
-//! | 1    | format: required fields, processing code, amount | 30, 12, 13   |
-//! | 2    | duplicate terminal + STAN + date               | 94             |
-//! | 3    | merchant, terminal, keys, terminal's services  | 03, 97, 58     |
-//! | 4    | card number: Luhn, known                       | 14             |
-//! | 5    | card status and expiry                         | 41, 43, 62, 05, 54 |
-//! | 6    | PIN, and the lock after too many wrong tries   | 55, 75         |
-//! | 7    | transaction type allowed to the card           | 57             |
-//! | 8    | single and daily limits of the account         | 61, 65         |
-//! | 9    | funds, including the credit limit              | 51             |
-//! | 10   | risk rules                                     | 59             |
+//! | step | check                                            | codes              |
+//! |------|--------------------------------------------------|--------------------|
+//! | 1    | format: required fields, processing code, amount | 30, 12, 13         |
+//! | 2    | duplicate terminal + STAN + date                 | 94                 |
+//! | 3    | merchant, terminal, keys, terminal's services    | 03, 97, 58         |
+//! | 4    | card number: Luhn, known                         | 14                 |
+//! | 5    | card status and expiry                           | 41, 43, 62, 05, 54 |
+//! | 6    | PIN, and the lock after too many wrong tries     | 55, 75             |
+//! | 7    | transaction type allowed to the card             | 57                 |
+//! | 8    | single and daily limits of the account           | 61, 65             |
+//! | 9    | funds, including the credit limit                | 51                 |
+//! | 10   | risk rules                                       | 59                 |
 //!
 //! Steps 8 to 10 apply to debits only. A request that passes them all is approved (00).
 
@@ -35,7 +35,8 @@ pub(crate) struct Passed {
     pub account: String,
 }
 
-/// A request that failed one: its code, why in words, and the card if it was found.
+/// A request that failed a check: its code, why in words, and the card if it was found
+/// (declines after the card step show the account's balance in the journal).
 pub(crate) struct Refused {
     pub rc: &'static str,
     pub reason: String,
@@ -70,13 +71,8 @@ pub(crate) fn format(h: &Host, req: &Message) -> Result<(TxnType, Amount), Refus
         .text(4)
         .and_then(Amount::from_field4)
         .ok_or_else(|| refuse("30", "field 4 (amount) is not 12 digits"))?;
-    if let Some(expiry) = req.text(14)
-        && !calendar::valid_expiry(expiry)
-    {
+    if req.has(14) && !req.text(14).is_some_and(calendar::valid_expiry) {
         return Err(refuse("30", "field 14 (expiry) is not a YYMM date"));
-    }
-    if req.has(14) && req.text(14).is_none() {
-        return Err(refuse("30", "field 14 (expiry) is not text"));
     }
     let code = req.text(3).unwrap_or_default();
     let txn = TxnType::from_processing_code(code).ok_or_else(|| {

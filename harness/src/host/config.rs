@@ -47,6 +47,25 @@ pub struct HostConfig {
     /// What a reversal of a transaction the host never saw gets. Default `answer_00`.
     #[serde(default)]
     pub unknown_reversal: UnknownReversal,
+    /// Sales the host approved earlier the same day, before the run: journalled first, they
+    /// debit their accounts and count for duplicates, limits and settlement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<PastSale>,
+}
+
+/// A sale approved before the run (e.g. by a terminal whose memory was since replaced, so its
+/// STAN counter starts again).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PastSale {
+    /// Terminal id (field 41).
+    pub terminal: String,
+    /// STAN (field 11), 6 digits.
+    pub stan: String,
+    /// The `id` of a card in `cards`.
+    pub card: String,
+    /// Amount.
+    pub amount: Amount,
 }
 
 fn default_pin_tries() -> u32 {
@@ -151,14 +170,22 @@ pub struct CardConfig {
     /// The account the card draws on.
     pub account: String,
     /// Expiry `YYMM`, sent in field 14; a month before the run's date declines 54.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::host::secret::optional",
+        skip_serializing
+    )]
     pub expiry: Option<String>,
     /// Default `active`.
     #[serde(default)]
     pub status: CardStatus,
     /// The card's PIN (4 to 12 digits); with one, a sale needs a matching PIN block (55).
     /// Never written to any output.
-    #[serde(default, skip_serializing)]
+    #[serde(
+        default,
+        deserialize_with = "crate::host::secret::optional",
+        skip_serializing
+    )]
     pub pin: Option<String>,
     /// Transaction types the card allows; others decline 57. Default: all.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -50,6 +50,7 @@ pub(crate) fn request(
         approved,
         reversed: false,
         batch,
+        auth_only: req.mti().as_str() == "0100",
     });
     match decided {
         Err(r) => (None, refused(h, req, r)),
@@ -105,6 +106,7 @@ pub(crate) fn advice(
         approved: true,
         reversed: false,
         batch,
+        auth_only: false,
     });
     let mut e = h.entry(req, Decision::Posted, "00");
     e.delta = Some(signed(txn, amount));

@@ -91,6 +91,10 @@ pub struct JournalEntry {
     /// For reversals: the journal seq of the sale reversed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<u64>,
+    /// A sale the host had approved before the run started (`host.history`): it is in the
+    /// journal so duplicates are caught, but no terminal of this run made it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub before_run: bool,
 }
 
 /// Every account's balance after `journal`: its opening balance plus the deltas journalled for

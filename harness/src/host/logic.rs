@@ -13,8 +13,9 @@ use posfault_proxies::wire::{Message, Mti};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::host::calendar;
 use crate::host::capacity::WhenFull;
-use crate::host::config::{HostConfig, TxnType};
+use crate::host::config::{HostConfig, PastSale, TxnType};
 use crate::host::journal::{Decision, JournalEntry, balances_from};
 use crate::host::maintenance::{self, Mode};
 use crate::host::{financial, network, reversal, settlement};
@@ -44,6 +45,8 @@ pub(crate) struct Record {
     pub reversed: bool,
     /// The terminal's batch when approved.
     pub batch: u32,
+    /// An authorisation (0100): it holds funds but is not part of the batch totals.
+    pub auth_only: bool,
 }
 
 /// What the host does with one request.
@@ -87,7 +90,7 @@ impl Host {
             .iter()
             .map(|a| (a.id.clone(), a.balance))
             .collect();
-        Host {
+        let mut host = Host {
             cfg: cfg.clone(),
             balances: opening.clone(),
             opening,
@@ -99,7 +102,57 @@ impl Host {
             rng,
             in_flight: 0,
             journal: Vec::new(),
+        };
+        for past in &cfg.history {
+            host.replay(past);
         }
+        host
+    }
+
+    /// Journals a sale approved before the run, at run time zero, dated the run's first day.
+    fn replay(&mut self, past: &PastSale) {
+        let Some(card) = self.cfg.cards.iter().position(|c| c.id == past.card) else {
+            return; // validation reports unknown cards
+        };
+        let c = &self.cfg.cards[card];
+        let key: Key = (
+            past.terminal.clone(),
+            past.stan.clone(),
+            calendar::mmdd(Duration::ZERO),
+        );
+        let seq = self.next_seq();
+        self.by_key.insert(key.clone(), self.records.len());
+        self.records.push(Record {
+            seq,
+            key,
+            txn: TxnType::Purchase,
+            account: Some(c.account.clone()),
+            card: Some(card),
+            amount: past.amount,
+            at: Duration::ZERO,
+            approved: true,
+            reversed: false,
+            batch: 1,
+            auth_only: false,
+        });
+        let e = JournalEntry {
+            seq: 0,
+            at: At(0),
+            mti: "0200".into(),
+            terminal: past.terminal.clone(),
+            stan: past.stan.clone(),
+            decision: Decision::Approved,
+            rc: "00".into(),
+            reason: Some("history: approved before the run".into()),
+            card: Some(c.pan.masked()),
+            amount: Some(past.amount),
+            account: Some(c.account.clone()),
+            delta: Some(Amount(-past.amount.0)),
+            balance: None,
+            original: None,
+            before_run: true,
+        };
+        self.append(e);
     }
 
     /// A host with a fixed RNG seed, for tests and tools that draw no delays.
@@ -217,6 +270,7 @@ impl Host {
             delta: None,
             balance: None,
             original: None,
+            before_run: false,
         })
     }
 
@@ -272,6 +326,7 @@ impl Host {
             delta: None,
             balance: None,
             original: None,
+            before_run: false,
         }
     }
 

@@ -25,13 +25,14 @@ mod pan;
 pub mod pin;
 mod reversal;
 mod risk;
+pub(crate) mod secret;
 mod server;
 mod settlement;
 
 pub use capacity::{CapacityConfig, Load, WhenFull};
 pub use config::{
     AccountConfig, CardConfig, CardStatus, EntryMode, HostConfig, Limits, MerchantConfig,
-    MerchantStatus, TerminalEntry, TxnType, UnknownReversal,
+    MerchantStatus, PastSale, TerminalEntry, TxnType, UnknownReversal,
 };
 pub use delay::Delay;
 pub use journal::{Decision, JournalEntry, balances_from};
@@ -46,3 +47,6 @@ pub use settlement::{Total, Totals};
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_crash;

@@ -1,5 +1,5 @@
-//! Reversals, 0400 and 0420 (reversal advice): found by terminal + STAN + date, else by the
-//! original STAN and date in field 90. Idempotent: a repeat answers 00 and moves nothing; a
+//! Reversals, 0400 and 0420 (reversal advice): found by the original STAN and date in field
+//! 90, else by the reversal's own terminal + STAN + date. Idempotent: a repeat answers 00 and moves nothing; a
 //! reversal of a declined request moves nothing; one the host cannot find gets the configured
 //! `unknown_reversal` answer.
 
@@ -11,14 +11,15 @@ use crate::host::logic::Host;
 use crate::money::Amount;
 
 pub(crate) fn reversal(h: &mut Host, req: &Message) -> (Option<Message>, JournalEntry) {
-    let found = h.by_key.get(&Host::key(req)).copied().or_else(|| {
-        // Field 90: original MTI (4), STAN (6), transmission date-time MMDDhhmmss (10), ...
-        let f90 = req.text(90)?;
+    // Field 90 names the original explicitly, so it wins over the reversal's own STAN:
+    // original MTI (4), STAN (6), transmission date-time MMDDhhmmss (10), ...
+    let by_field_90 = req.text(90).and_then(|f90| {
         let stan = f90.get(4..10)?.to_string();
         let date = f90.get(10..14)?.to_string();
         let terminal = req.text(41).unwrap_or_default().to_string();
         h.by_key.get(&(terminal, stan, date)).copied()
     });
+    let found = by_field_90.or_else(|| h.by_key.get(&Host::key(req)).copied());
     let Some(i) = found else {
         let rc = h.cfg.unknown_reversal.rc();
         let mut e = h.entry(req, Decision::ReversalUnknown, rc);

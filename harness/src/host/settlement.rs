@@ -70,15 +70,14 @@ impl Totals {
     }
 }
 
-/// The host's totals for a terminal's open batch: approved, unreversed transactions.
+/// The host's totals for a terminal's open batch: approved, unreversed sales and advices
+/// (authorisations only hold funds and are left out).
 pub(crate) fn host_totals(h: &Host, terminal: &str) -> Totals {
     let batch = h.batch_of(terminal);
     let mut t = Totals::default();
-    for r in h
-        .records
-        .iter()
-        .filter(|r| r.approved && !r.reversed && r.key.0 == terminal && r.batch == batch)
-    {
+    for r in h.records.iter().filter(|r| {
+        r.approved && !r.reversed && !r.auth_only && r.key.0 == terminal && r.batch == batch
+    }) {
         let side = if r.txn.is_debit() {
             &mut t.debits
         } else {

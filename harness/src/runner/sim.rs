@@ -255,7 +255,7 @@ fn commands(scenario: &Scenario, offset: Duration, suffix: Option<&str>) -> Vec<
                     amount: s.amount,
                     pan: card.pan.clone(),
                     card: CardData {
-                        txn: None,
+                        txn: s.txn_type,
                         expiry: card.expiry.clone(),
                         entry: card.entry,
                         pin: s.pin.clone().or_else(|| card.pin.clone()),

@@ -18,7 +18,7 @@ pub use load::{ScenarioError, load_file, load_host_file, load_host_str, load_str
 
 use crate::check::CheckId;
 use crate::declines::Category;
-use crate::host::HostConfig;
+use crate::host::{HostConfig, TxnType};
 use crate::money::Amount;
 use crate::terminal::{FailReason, ReversalState, TerminalConfig, TxnResult};
 
@@ -235,9 +235,17 @@ pub struct Sale {
     pub amount: Amount,
     /// The `id` of a card in `host.cards`.
     pub card: String,
+    /// Transaction type, sent as the processing code: `purchase` (default), `cash` or
+    /// `refund`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub txn_type: Option<TxnType>,
     /// The PIN the cardholder enters (4 to 12 digits). Default: the card's own PIN, if it has
     /// one. Never written to any output.
-    #[serde(default, skip_serializing)]
+    #[serde(
+        default,
+        deserialize_with = "crate::host::secret::optional",
+        skip_serializing
+    )]
     pub pin: Option<String>,
 }
 

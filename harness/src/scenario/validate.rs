@@ -294,6 +294,30 @@ pub(crate) fn validate_host(h: &HostConfig, prefix: &str) -> Vec<(String, String
             }
         }
     }
+    for (i, p) in h.history.iter().enumerate() {
+        if !cards.contains(p.card.as_str()) {
+            bad(
+                format!("history[{i}].card"),
+                format!(
+                    "no card {:?} in {prefix}cards; expected one of {}",
+                    p.card,
+                    list(&cards)
+                ),
+            );
+        }
+        if p.stan.len() != 6 || !p.stan.bytes().all(|b| b.is_ascii_digit()) {
+            bad(
+                format!("history[{i}].stan"),
+                format!("expected 6 digits, e.g. \"000001\", found {:?}", p.stan),
+            );
+        }
+        if p.amount.0 <= 0 {
+            bad(
+                format!("history[{i}].amount"),
+                format!("expected a positive amount, found {}", p.amount),
+            );
+        }
+    }
     if h.max_pin_tries == 0 {
         bad(
             "max_pin_tries".into(),
