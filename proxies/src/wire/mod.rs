@@ -2,6 +2,7 @@
 
 pub mod codec;
 pub mod dialect;
+pub mod envelope;
 pub mod error;
 pub mod framing;
 pub mod mask;
@@ -9,7 +10,8 @@ pub mod message;
 pub mod spec;
 
 pub use codec::{decode, encode, encode_into};
-pub use dialect::{Dialect, DialectName, ISO87};
+pub use dialect::{CUP, Dialect, DialectName, ISO87, ISO87_ASCII};
+pub use envelope::{Envelope, Tpdu};
 pub use error::{DecodeError, EncodeError};
 pub use framing::Framing;
 pub use message::{Message, Mti};
