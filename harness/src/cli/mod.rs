@@ -1,6 +1,7 @@
 //! The `posfault` command line: thin commands over the library.
 
 mod run;
+mod wire;
 
 use std::process::ExitCode;
 
@@ -28,11 +29,14 @@ enum Command {
     /// Exit status: 0 when all pass, 1 when a check or expectation fails, 2 when a scenario is
     /// invalid.
     Run(run::RunArgs),
+    /// Decode or encode ISO 8583 frames (dialects iso87, iso87-ascii, cup).
+    Wire(wire::WireArgs),
 }
 
 /// Runs a parsed command line.
 pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Wire(args) => wire::run(args),
     }
 }

@@ -5,6 +5,7 @@ pub mod dialect;
 pub mod envelope;
 pub mod error;
 pub mod framing;
+pub mod json;
 pub mod mask;
 pub mod message;
 pub mod spec;
