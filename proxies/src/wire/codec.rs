@@ -27,11 +27,11 @@ pub fn encode_into(dialect: &Dialect, msg: &Message, out: &mut Vec<u8>) -> Resul
     }
     let mut bitmap = 0u128;
     for n in msg.numbers() {
-        if n > dialect.max_field() {
+        if dialect.data_field(n).is_none() {
             return Err(EncodeError::NoSuchField {
                 field: n,
                 dialect: dialect.name,
-                max: dialect.max_field(),
+                valid: dialect.data_fields,
             });
         }
         bitmap |= bit(n);
@@ -63,7 +63,7 @@ pub fn encode_into(dialect: &Dialect, msg: &Message, out: &mut Vec<u8>) -> Resul
     }
     for (n, value) in msg.fields() {
         // Every number was checked against the table above.
-        if let Some(spec) = dialect.field(n) {
+        if let Some(spec) = dialect.data_field(n) {
             encode_field(dialect.prefix, spec, value, out)?;
         }
     }
@@ -198,10 +198,13 @@ pub fn decode(dialect: &Dialect, bytes: &[u8]) -> Result<Message, DecodeError> {
     while rest != 0 {
         let n = rest.leading_zeros() as u8 + 1;
         rest &= !bit(n);
-        let spec = dialect.field(n).ok_or_else(|| DecodeError {
+        let spec = dialect.data_field(n).ok_or_else(|| DecodeError {
             part: Part::Bitmap(if n > 64 { 2 } else { 1 }),
             offset: r.pos,
-            problem: format!("field {n} is not defined in {}", dialect.name),
+            problem: format!(
+                "bit {n} is set, but {} carries data in {} only",
+                dialect.name, dialect.data_fields
+            ),
         })?;
         decode_field(dialect.prefix, spec, &mut r, &mut msg)?;
     }
@@ -612,7 +615,7 @@ mod tests {
         let err = encode(&CUP, &m).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "field 90: the cup dialect has fields 2 to 64 only"
+            "field 90: not a data field in the cup dialect (fields 2 to 64)"
         );
         let mut m = cup_sale();
         m.set(11, "00000A");
@@ -659,5 +662,23 @@ mod tests {
                 assert!(err.offset <= cut, "{} {err}", d.name);
             }
         }
+    }
+
+    #[test]
+    fn field_65_is_a_tertiary_bitmap_flag_as_in_pyiso8583_not_data() {
+        let mut m = sale();
+        m.set(65, [0u8; 8]);
+        let err = encode(&ISO87, &m).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("field 65: not a data field in the iso87 dialect"),
+            "{err}"
+        );
+        let mut bytes = encode(&ISO87, &sale()).unwrap();
+        bytes[4] |= 0x80;
+        bytes.splice(12..12, [0x80, 0, 0, 0, 0, 0, 0, 0]);
+        let err = decode(&ISO87, &bytes).unwrap_err();
+        assert_eq!(err.part, Part::Bitmap(2));
+        assert!(err.problem.contains("bit 65 is set"), "{err}");
     }
 }

@@ -83,14 +83,14 @@ pub enum EncodeError {
         found: char,
     },
     /// The message has a field the dialect does not define.
-    #[error("field {field}: the {dialect} dialect has fields 2 to {max} only")]
+    #[error("field {field}: not a data field in the {dialect} dialect ({valid})")]
     NoSuchField {
         /// Field number.
         field: u8,
         /// Dialect name.
         dialect: &'static str,
-        /// Highest field number of the dialect.
-        max: u8,
+        /// Which fields carry data, in words.
+        valid: &'static str,
     },
     /// The dialect routes messages by TPDU and the message has none.
     #[error(

@@ -13,9 +13,9 @@ use thiserror::Error;
 
 use crate::wire::dialect::Dialect;
 use crate::wire::envelope::Envelope;
-use crate::wire::mask::{hex, masked_fields, reveal_fields};
+use crate::wire::mask::{hex, masked_value};
 use crate::wire::message::{Message, Mti};
-use crate::wire::spec::Enc;
+use crate::wire::spec::{Enc, Sensitivity};
 
 /// A message as JSON values. Field keys are numbers written as strings, in number order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,14 +48,14 @@ pub enum JsonError {
         problem: String,
     },
     /// A field number outside what the dialect defines.
-    #[error("fields.\"{field}\": the {dialect} dialect has fields 2 to {max}")]
+    #[error("fields.\"{field}\": not a data field in the {dialect} dialect ({valid})")]
     NoSuchField {
         /// Field number.
         field: u8,
         /// Dialect name.
         dialect: &'static str,
-        /// Highest field number.
-        max: u8,
+        /// Which fields carry data, in words.
+        valid: &'static str,
     },
     /// A value is a masking placeholder, so the message would not be the original.
     #[error(
@@ -80,15 +80,31 @@ pub enum JsonError {
 impl JsonMessage {
     /// The form anyone may see: PAN as first 6 + last 4, secrets redacted.
     pub fn masked(dialect: &Dialect, msg: &Message) -> Self {
-        Self::with_fields(msg, masked_fields(dialect, msg))
+        Self::with_fields(dialect, msg, false)
     }
 
-    /// The clear form, card data included. Only for callers asked to reveal.
+    /// The clear form, card data included. Only for callers asked to reveal. Text values are
+    /// kept as they are (JSON escapes control characters itself), so this form encodes back to
+    /// the same bytes.
     pub fn revealed(dialect: &Dialect, msg: &Message) -> Self {
-        Self::with_fields(msg, reveal_fields(dialect, msg))
+        Self::with_fields(dialect, msg, true)
     }
 
-    fn with_fields(msg: &Message, fields: BTreeMap<u8, String>) -> Self {
+    fn with_fields(dialect: &Dialect, msg: &Message, reveal: bool) -> Self {
+        let fields = msg
+            .fields()
+            .filter_map(|(n, v)| {
+                let spec = dialect.field(n)?;
+                let text = if !reveal && spec.sensitivity() != Sensitivity::Clear {
+                    masked_value(spec, v)
+                } else if spec.enc == Enc::Binary {
+                    hex(v)
+                } else {
+                    String::from_utf8_lossy(v).into_owned()
+                };
+                Some((n, text))
+            })
+            .collect();
         JsonMessage {
             mti: msg.mti().to_string(),
             tpdu: msg.envelope().map(|e| hex(&e.tpdu.to_bytes())),
@@ -131,14 +147,11 @@ impl JsonMessage {
             });
         }
         for (&n, value) in &self.fields {
-            let spec = dialect
-                .field(n)
-                .filter(|_| n >= 2)
-                .ok_or(JsonError::NoSuchField {
-                    field: n,
-                    dialect: dialect.name,
-                    max: dialect.max_field(),
-                })?;
+            let spec = dialect.data_field(n).ok_or(JsonError::NoSuchField {
+                field: n,
+                dialect: dialect.name,
+                valid: dialect.data_fields,
+            })?;
             if value.starts_with("[redacted") || (n == 2 && value.contains('*')) {
                 return Err(JsonError::Masked {
                     field: n,
@@ -225,9 +238,11 @@ mod tests {
         );
         let err = j(&[(70, "301")]).to_message(&CUP).unwrap_err();
         assert!(
-            err.to_string().contains("cup dialect has fields 2 to 64"),
+            err.to_string().contains("cup dialect (fields 2 to 64)"),
             "{err}"
         );
+        let err = j(&[(65, "00")]).to_message(&ISO87).unwrap_err();
+        assert!(err.to_string().contains("tertiary bitmap"), "{err}");
         let err = j(&[(1, "00")]).to_message(&ISO87).unwrap_err();
         assert!(err.to_string().starts_with("fields.\"1\""), "{err}");
     }

@@ -73,9 +73,16 @@ pub struct Dialect {
     pub bitmap: BitmapEnc,
     /// Length-prefix encoding.
     pub prefix: PrefixEnc,
+    /// Which field numbers carry data, in words, for error messages.
+    pub data_fields: &'static str,
     /// Field 1 first; a dialect without a secondary bitmap has 64 lines.
     fields: &'static [FieldSpec],
 }
+
+/// pyiso8583 4.x treats field 65 as the flag of a tertiary bitmap (fields 129-192), never as
+/// data; posfault does the same and stops at 128.
+const PYISO8583_DATA_FIELDS: &str =
+    "fields 2 to 128 except 65, which flags a tertiary bitmap (fields 129-192, not supported)";
 
 /// ASCII fields with a binary bitmap, byte-identical to pyiso8583's `default` spec.
 pub static ISO87: Dialect = Dialect {
@@ -84,6 +91,7 @@ pub static ISO87: Dialect = Dialect {
     mti: MtiEnc::Ascii,
     bitmap: BitmapEnc::Binary,
     prefix: PrefixEnc::Ascii,
+    data_fields: PYISO8583_DATA_FIELDS,
     fields: &iso87_fields::FIELDS,
 };
 
@@ -94,6 +102,7 @@ pub static ISO87_ASCII: Dialect = Dialect {
     mti: MtiEnc::Ascii,
     bitmap: BitmapEnc::Hex,
     prefix: PrefixEnc::Ascii,
+    data_fields: PYISO8583_DATA_FIELDS,
     fields: &iso87_ascii_fields::FIELDS,
 };
 
@@ -104,6 +113,7 @@ pub static CUP: Dialect = Dialect {
     mti: MtiEnc::Bcd,
     bitmap: BitmapEnc::Binary,
     prefix: PrefixEnc::Bcd,
+    data_fields: "fields 2 to 64",
     fields: &cup_fields::FIELDS,
 };
 
@@ -111,6 +121,16 @@ impl Dialect {
     /// The table line for field `n`, or `None` when the dialect has no such field.
     pub fn field(&self, n: u8) -> Option<&'static FieldSpec> {
         self.fields.get(usize::from(n).checked_sub(1)?)
+    }
+
+    /// The table line for field `n` if it carries data: not field 1 (the secondary bitmap),
+    /// and with a secondary bitmap not field 65 (the tertiary-bitmap flag).
+    pub fn data_field(&self, n: u8) -> Option<&'static FieldSpec> {
+        match n {
+            0 | 1 => None,
+            65 if self.max_field() == 128 => None,
+            _ => self.field(n),
+        }
     }
 
     /// The whole field table, field 1 first.
