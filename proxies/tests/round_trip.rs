@@ -27,8 +27,12 @@ proptest! {
     #[test]
     fn random_bytes_never_panic_any_decoder(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
         for d in DialectName::ALL {
-            if let Err(e) = decode(d.dialect(), &bytes) {
-                prop_assert!(e.offset <= bytes.len(), "{d}: {e}");
+            match decode(d.dialect(), &bytes) {
+                Err(e) => prop_assert!(e.offset <= bytes.len(), "{d}: {e}"),
+                Ok(msg) => {
+                    let again = encode(d.dialect(), &msg).map_err(|e| TestCaseError::fail(format!("{d}: {e}")))?;
+                    prop_assert_eq!(decode(d.dialect(), &again).ok(), Some(msg), "{}", d);
+                }
             }
         }
     }
