@@ -182,6 +182,18 @@ fn push_bcd_len(out: &mut Vec<u8>, value: usize, digits: usize) {
 }
 
 /// Decodes one message (without its frame header).
+///
+/// ```
+/// use posfault_proxies::wire::{ISO87, Message, decode, encode};
+/// let mut echo = Message::new("0800".parse()?);
+/// echo.set(11, "000001"); // STAN
+/// let bytes = encode(&ISO87, &echo)?;
+/// assert_eq!(&bytes[..4], b"0800");
+/// assert_eq!(decode(&ISO87, &bytes)?, echo);
+/// let err = decode(&ISO87, &bytes[..14]).unwrap_err();
+/// assert_eq!(err.to_string(), "field 11 at byte 12: expected the field value of 6 bytes, only 2 left");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn decode(dialect: &Dialect, bytes: &[u8]) -> Result<Message, DecodeError> {
     let mut r = Reader { bytes, pos: 0 };
     let envelope = if dialect.tpdu {
