@@ -179,3 +179,19 @@ fn unknown_dialects_and_framings_list_the_choices() {
     let o = posfault(&["wire", "encode", "--framing", "u32"], b"{}");
     assert!(err(&o).contains("none, u16be, bcd2, ascii4"), "{}", err(&o));
 }
+
+#[test]
+fn a_cup_scenario_without_a_tpdu_is_invalid_and_says_what_to_add() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let good = std::fs::read_to_string(root.join("scenarios/wire/cup-sale-bcd2.yaml")).unwrap();
+    let file = std::env::temp_dir().join(format!("posfault-wire-cli-{}.yaml", std::process::id()));
+    std::fs::write(&file, good.replace("envelope: \"6000030000\"\n", "")).unwrap();
+    let o = posfault(&["run", file.to_str().unwrap()], b"");
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(
+        err(&o).contains("envelope: the cup dialect routes messages by TPDU; add the terminal's, e.g. `envelope: \"6000030000\"`"),
+        "{}",
+        err(&o)
+    );
+}

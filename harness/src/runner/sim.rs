@@ -40,6 +40,7 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunReport {
     let wire = Wire {
         dialect: scenario.dialect.dialect(),
         framing: scenario.framing,
+        envelope: scenario.envelope,
     };
     let mut master = ChaCha8Rng::seed_from_u64(seed);
     let turmoil_seed = master.next_u64();

@@ -87,6 +87,23 @@ impl Envelope {
     }
 }
 
+/// Written as hex, the form it has in hex dumps and scenario files: `"6000030000"`, or 22
+/// digits with the header.
+impl serde::Serialize for Envelope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::wire::mask::hex(&self.to_bytes()))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Envelope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let bytes = crate::wire::json::unhex(&text).map_err(serde::de::Error::custom)?;
+        Envelope::from_bytes(&bytes)
+            .map_err(|e| serde::de::Error::custom(format!("{e} (as hex, e.g. \"6000030000\")")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +116,14 @@ mod tests {
         let req = Envelope::from_bytes(&with_header).unwrap();
         assert_eq!(req.reply().header, Some([0x60, 0x31, 0, 0, 0, 0]));
         assert_eq!(req.reply().reply(), req);
+    }
+
+    #[test]
+    fn it_is_written_as_hex() {
+        let e: Envelope = serde_json::from_str("\"6000030000\"").unwrap();
+        assert_eq!(serde_json::to_string(&e).unwrap(), "\"6000030000\"");
+        let err = serde_json::from_str::<Envelope>("\"6100030000\"").unwrap_err();
+        assert!(err.to_string().contains("TPDU ID 0x60"), "{err}");
     }
 
     #[test]
