@@ -160,6 +160,17 @@ pub struct FrameCodec {
     pending: Option<usize>,
 }
 
+// The relay and the harness rely on exactly these trait implementations; fail the build, not
+// a user, if a change loses one.
+const _: fn() = || {
+    fn is_frame_codec<C>()
+    where
+        C: Decoder<Item = BytesMut, Error = io::Error> + Encoder<Bytes, Error = io::Error>,
+    {
+    }
+    is_frame_codec::<FrameCodec>();
+};
+
 impl FrameCodec {
     /// The framing this codec speaks.
     pub fn framing(&self) -> Framing {
@@ -419,6 +430,9 @@ mod tests {
     fn names_parse_and_unknown_names_list_the_choices() {
         for f in Framing::ALL {
             assert_eq!(f.name().parse::<Framing>(), Ok(f));
+            let quoted = format!("\"{f}\"");
+            assert_eq!(serde_json::from_str::<Framing>(&quoted).unwrap(), f);
+            assert_eq!(serde_json::to_string(&f).unwrap(), quoted);
         }
         let err = "u32be".parse::<Framing>().unwrap_err();
         assert!(err.contains("u16be, bcd2, ascii4"), "{err}");

@@ -251,6 +251,9 @@ mod tests {
     fn names_parse_and_unknown_names_say_what_exists() {
         for d in DialectName::ALL {
             assert_eq!(d.to_string().parse::<DialectName>(), Ok(d));
+            let quoted = format!("\"{d}\"");
+            assert_eq!(serde_json::from_str::<DialectName>(&quoted).unwrap(), d);
+            assert_eq!(serde_json::to_string(&d).unwrap(), quoted);
         }
         let err = "iso93".parse::<DialectName>().unwrap_err();
         assert!(err.contains("iso87, iso87-ascii, cup"), "{err}");
