@@ -29,6 +29,7 @@ fn wire() -> Wire {
     Wire {
         dialect: DialectName::Iso87.dialect(),
         framing: Framing::U16Be,
+        envelope: None,
     }
 }
 

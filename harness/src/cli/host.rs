@@ -85,9 +85,11 @@ pub(crate) fn run(args: HostArgs) -> anyhow::Result<ExitCode> {
         })?)),
         None => None,
     };
+    // The host answers; replies copy the request's envelope, so it needs none of its own.
     let wire = Wire {
         dialect: args.dialect.dialect(),
         framing: args.framing,
+        envelope: None,
     };
     let host = Arc::new(Mutex::new(Host::with_seed(&cfg, args.seed)));
     let clock: Arc<dyn Clock> = Arc::new(SinceStart(Instant::now()));

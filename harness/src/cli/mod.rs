@@ -6,6 +6,7 @@ mod host;
 mod proxy;
 mod run;
 pub mod seeds;
+mod wire;
 
 use std::process::ExitCode;
 
@@ -45,6 +46,8 @@ enum Command {
     ///
     /// Exit status: 0 after Ctrl-C, 2 when the configuration or a flag is invalid.
     Host(host::HostArgs),
+    /// Decode or encode ISO 8583 frames (dialects iso87, iso87-ascii, cup).
+    Wire(wire::WireArgs),
 }
 
 /// Runs a parsed command line.
@@ -55,5 +58,6 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => bench::bench(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Host(args) => host::run(args),
+        Command::Wire(args) => wire::run(args),
     }
 }

@@ -356,5 +356,7 @@ pub fn respond(req: &Message, mti: Mti, rc: &str) -> Message {
         }
     }
     rsp.set(39, rc);
+    // UnionPay-style links route the reply back by the request's TPDU, swapped.
+    rsp.set_envelope(req.envelope().map(|e| e.reply()));
     rsp
 }

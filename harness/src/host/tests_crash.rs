@@ -35,6 +35,7 @@ fn wire() -> Wire {
     Wire {
         dialect: DialectName::Iso87.dialect(),
         framing: Framing::U16Be,
+        envelope: None,
     }
 }
 

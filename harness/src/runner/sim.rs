@@ -51,6 +51,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
     let wire = Wire {
         dialect: scenario.dialect.dialect(),
         framing: scenario.framing,
+        envelope: scenario.envelope,
     };
     let mut master = ChaCha8Rng::seed_from_u64(seed);
     let turmoil_seed = master.next_u64();

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use posfault_proxies::dur::Dur;
 use posfault_proxies::fault::Rule;
-use posfault_proxies::wire::{DialectName, Framing};
+use posfault_proxies::wire::{DialectName, Envelope, Framing};
 use serde::{Deserialize, Serialize};
 
 pub use faults_file::load_faults_file;
@@ -46,6 +46,10 @@ pub struct Scenario {
     /// Framing. Default `u16be`.
     #[serde(default)]
     pub framing: Framing,
+    /// TPDU (and optional 6-byte header) the terminal puts on its requests, as hex
+    /// (`"6000030000"`); required by dialects that route by TPDU (`cup`), unused otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<Envelope>,
     /// The simulated network between the nodes.
     #[serde(default)]
     pub network: Network,

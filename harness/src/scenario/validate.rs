@@ -26,6 +26,15 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
             format!("expected a tick between 1ms and 1s, found {}", s.tick),
         );
     }
+    if s.dialect.dialect().tpdu && s.envelope.is_none() {
+        bad(
+            "envelope".into(),
+            format!(
+                "the {} dialect routes messages by TPDU; add the terminal's, e.g. `envelope: \"6000030000\"`",
+                s.dialect
+            ),
+        );
+    }
     if s.time_limit.get() < s.tick.get() {
         bad(
             "time_limit".into(),

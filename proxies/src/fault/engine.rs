@@ -33,8 +33,17 @@ impl FrameView<'_> {
     pub fn piece(&self, after: Duration) -> Piece {
         Piece {
             after,
-            bytes: self.framing.frame(self.raw),
+            bytes: self.on_wire(),
         }
+    }
+
+    /// The frame with its framing header, as it arrived. It arrived under this framing, so
+    /// its length fits the header; should that ever fail, the bare bytes are kept rather than
+    /// lost.
+    pub fn on_wire(&self) -> Vec<u8> {
+        self.framing
+            .frame(self.raw)
+            .unwrap_or_else(|_| self.raw.to_vec())
     }
 }
 

@@ -62,8 +62,8 @@ impl FrameEvent {
     ) -> Self {
         let (mti, fields, error, hex_dump) = match decoded {
             Ok(m) => {
-                let masked =
-                    encode(dialect, &masked_copy(dialect, m)).unwrap_or_else(|_| scrub_raw(raw));
+                let masked = encode(dialect, &masked_copy(dialect, m))
+                    .unwrap_or_else(|_| scrub_raw(dialect, raw));
                 (
                     Some(m.mti().to_string()),
                     masked_fields(dialect, m),
@@ -75,7 +75,7 @@ impl FrameEvent {
                 None,
                 BTreeMap::new(),
                 Some(e.to_string()),
-                hex(&scrub_raw(raw)),
+                hex(&scrub_raw(dialect, raw)),
             ),
         };
         FrameEvent {

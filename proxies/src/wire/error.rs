@@ -6,6 +6,8 @@ use thiserror::Error;
 /// Where in a frame decoding stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
+    /// The TPDU and header in front of the MTI (`cup`).
+    Envelope,
     /// The message type indicator.
     Mti,
     /// The primary (1) or secondary (2) bitmap.
@@ -19,6 +21,7 @@ pub enum Part {
 impl std::fmt::Display for Part {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Part::Envelope => f.write_str("TPDU"),
             Part::Mti => f.write_str("MTI"),
             Part::Bitmap(1) => f.write_str("primary bitmap"),
             Part::Bitmap(_) => f.write_str("secondary bitmap"),
@@ -66,6 +69,36 @@ pub enum EncodeError {
         max: u16,
         /// Length of the given value.
         found: usize,
+    },
+    /// A numeric (BCD) or track field holds a character it cannot pack.
+    #[error("field {field} ({name}): {expected}, found {found:?}")]
+    NotPackable {
+        /// Field number.
+        field: u8,
+        /// The standard's name of the field.
+        name: &'static str,
+        /// What the field accepts.
+        expected: &'static str,
+        /// The offending character.
+        found: char,
+    },
+    /// The message has a field the dialect does not define.
+    #[error("field {field}: not a data field in the {dialect} dialect ({valid})")]
+    NoSuchField {
+        /// Field number.
+        field: u8,
+        /// Dialect name.
+        dialect: &'static str,
+        /// Which fields carry data, in words.
+        valid: &'static str,
+    },
+    /// The dialect routes messages by TPDU and the message has none.
+    #[error(
+        "the {dialect} dialect needs a TPDU: set the message's envelope (e.g. \"tpdu\": \"6000030000\")"
+    )]
+    MissingEnvelope {
+        /// Dialect name.
+        dialect: &'static str,
     },
     /// An ASCII field holds a byte outside ASCII.
     #[error("field {field} ({name}): must be ASCII text, found byte 0x{byte:02X}")]

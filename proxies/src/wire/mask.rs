@@ -32,11 +32,12 @@ pub fn masked_value(spec: &FieldSpec, value: &[u8]) -> String {
     }
 }
 
-/// The clear text of a value: ASCII as text (non-printables escaped), binary as upper hex.
+/// The clear text of a value: text (non-printables escaped), binary as upper hex. BCD values
+/// are already digit text in a [`Message`].
 fn clear_value(spec: &FieldSpec, value: &[u8]) -> String {
     match spec.enc {
         Enc::Binary => hex(value),
-        Enc::Ascii => value
+        Enc::Ascii | Enc::Bcd | Enc::Track => value
             .iter()
             .flat_map(|&b| std::ascii::escape_default(b))
             .map(char::from)
@@ -60,29 +61,69 @@ pub fn reveal_fields(dialect: &Dialect, msg: &Message) -> BTreeMap<u8, String> {
 }
 
 /// A copy of `msg` whose sensitive values are replaced by same-length placeholders, so that
-/// encoding it gives a hex dump with the original layout and no card data.
+/// encoding it gives a hex dump with the original layout and no card data. Placeholders are
+/// ones the field's encoding can carry: `*` in text, `0` digits in BCD (a masked BCD PAN reads
+/// `476173000000 0010`), zero bytes in binary. Fields the dialect lacks are copied as they are,
+/// so the copy fails to encode exactly when the original does.
 pub fn masked_copy(dialect: &Dialect, msg: &Message) -> Message {
     let mut out = Message::with_capacity(msg.mti(), msg.numbers().count(), 64);
+    out.set_envelope(msg.envelope().copied());
     for (n, v) in msg.fields() {
         let Some(spec) = dialect.field(n) else {
+            out.set(n, v);
             continue;
+        };
+        let fill = match spec.enc {
+            Enc::Binary => 0u8,
+            Enc::Bcd | Enc::Track => b'0',
+            Enc::Ascii => b'*',
         };
         match spec.sensitivity() {
             Sensitivity::Clear => out.set(n, v),
-            Sensitivity::Pan => out.set(n, mask_pan(&String::from_utf8_lossy(v)).as_bytes()),
-            Sensitivity::Secret => {
-                let fill = if spec.enc == Enc::Binary { 0u8 } else { b'*' };
-                out.set(n, vec![fill; v.len()])
+            Sensitivity::Pan => {
+                let masked = mask_pan(&String::from_utf8_lossy(v))
+                    .replace('*', &char::from(fill).to_string());
+                out.set(n, masked.as_bytes())
             }
+            Sensitivity::Secret => out.set(n, vec![fill; v.len()]),
         };
     }
     out
 }
 
 /// Scrubs bytes that could not be decoded: any run of 13 or more ASCII digits (a possible PAN
-/// or track) keeps only its first 6 and last 4 digits. Used for hex dumps of corrupt frames,
-/// where field boundaries are unknown.
-pub fn scrub_raw(bytes: &[u8]) -> Vec<u8> {
+/// or track) keeps only its first 6 and last 4 digits. In dialects with packed BCD fields, any
+/// run of 7 or more bytes that read as BCD digits (13+ digits, `D` allowed as track separator)
+/// also keeps only its first 3 and last 2 bytes; the middle becomes `FF`. Used for hex dumps of
+/// corrupt frames, where field boundaries are unknown, so it errs towards masking too much.
+pub fn scrub_raw(dialect: &Dialect, bytes: &[u8]) -> Vec<u8> {
+    let mut out = scrub_ascii_digits(bytes);
+    if dialect
+        .fields()
+        .iter()
+        .any(|f| matches!(f.enc, Enc::Bcd | Enc::Track))
+    {
+        scrub_bcd_digits(&mut out);
+    }
+    out
+}
+
+fn scrub_bcd_digits(out: &mut [u8]) {
+    let is_bcd = |b: u8| matches!(b >> 4, 0..=9 | 0xD) && matches!(b & 15, 0..=9 | 0xD);
+    let mut i = 0;
+    while i < out.len() {
+        let start = i;
+        while i < out.len() && is_bcd(out[i]) {
+            i += 1;
+        }
+        if i - start >= 7 {
+            out[start + 3..i - 2].fill(0xFF);
+        }
+        i = i.max(start + 1);
+    }
+}
+
+fn scrub_ascii_digits(bytes: &[u8]) -> Vec<u8> {
     let mut out = bytes.to_vec();
     let mut i = 0;
     while i < out.len() {
@@ -156,7 +197,36 @@ mod tests {
     #[test]
     fn scrub_masks_long_digit_runs_only() {
         let raw = b"0200xx164761739001010010yy000001";
-        let s = scrub_raw(raw);
+        let s = scrub_raw(&ISO87, raw);
         assert_eq!(&s, b"0200xx164761********0010yy000001");
+    }
+
+    #[test]
+    fn scrub_in_bcd_dialects_masks_packed_digit_runs_too() {
+        let raw = [
+            0xAA, 0x16, 0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x00, 0x10, 0xAA,
+        ];
+        let s = scrub_raw(&crate::wire::CUP, &raw);
+        assert_eq!(
+            s,
+            [
+                0xAA, 0x16, 0x47, 0x61, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x10, 0xAA
+            ]
+        );
+        assert_eq!(scrub_raw(&ISO87, &raw), raw);
+    }
+
+    #[test]
+    fn masked_copy_of_a_cup_message_still_encodes_without_the_pan() {
+        use crate::wire::{CUP, Envelope, encode};
+        let mut m = Message::new("0200".parse().unwrap());
+        m.set_envelope(Some(Envelope::from_bytes(&[0x60, 0, 3, 0, 0]).unwrap()));
+        m.set(2, "4761739001010010")
+            .set(14, "2512")
+            .set(35, "4761739001010010=2512");
+        let bytes = encode(&CUP, &masked_copy(&CUP, &m)).unwrap();
+        let dump = hex(&bytes);
+        assert!(dump.contains("164761730000000010"), "{dump}");
+        assert!(!dump.contains("9001"), "{dump}");
     }
 }

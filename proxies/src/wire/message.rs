@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::wire::envelope::Envelope;
+
 /// A message type indicator: four ASCII digits such as `0200`.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Mti([u8; 4]);
@@ -91,10 +93,13 @@ impl<'de> serde::Deserialize<'de> for Mti {
 /// Values are what the field means, not how a dialect packs it: ASCII fields hold their text,
 /// binary fields their raw bytes. Field 1 (secondary bitmap) is never stored; codecs derive it.
 /// Storage is one byte buffer plus a sorted index, so decoding costs two allocations however many
-/// fields a message has.
-#[derive(Clone, PartialEq, Eq)]
+/// fields a message has. In BCD dialects numeric fields still hold their ASCII digit text, so
+/// code above the codec never knows which dialect a message came from; the one exception is the
+/// routing [`Envelope`] (TPDU) that such dialects carry, kept beside the fields.
+#[derive(Clone)]
 pub struct Message {
     mti: Mti,
+    envelope: Option<Envelope>,
     /// (field number, start, end) into `data`, sorted by field number, numbers unique.
     index: Vec<(u8, u32, u32)>,
     data: Vec<u8>,
@@ -105,6 +110,7 @@ impl Message {
     pub fn new(mti: Mti) -> Self {
         Message {
             mti,
+            envelope: None,
             index: Vec::new(),
             data: Vec::new(),
         }
@@ -114,6 +120,7 @@ impl Message {
     pub fn with_capacity(mti: Mti, fields: usize, bytes: usize) -> Self {
         Message {
             mti,
+            envelope: None,
             index: Vec::with_capacity(fields),
             data: Vec::with_capacity(bytes),
         }
@@ -127,6 +134,17 @@ impl Message {
     /// Changes the message type.
     pub fn set_mti(&mut self, mti: Mti) {
         self.mti = mti;
+    }
+
+    /// The TPDU and header the message travelled in, for dialects that carry one.
+    pub fn envelope(&self) -> Option<&Envelope> {
+        self.envelope.as_ref()
+    }
+
+    /// Sets (or clears) the envelope; encoding in a TPDU dialect requires one.
+    pub fn set_envelope(&mut self, envelope: Option<Envelope>) -> &mut Self {
+        self.envelope = envelope;
+        self
     }
 
     /// The value of field `n`, if present.
@@ -164,12 +182,19 @@ impl Message {
         self
     }
 
-    /// Appends field `n` when fields arrive in ascending order, as a decoder reads them.
-    pub(crate) fn push_sorted(&mut self, n: u8, value: &[u8]) {
+    /// Appends field `n` when fields arrive in ascending order, as a decoder reads them; `write`
+    /// appends the value to the message's buffer, so a decoder can unpack BCD without a
+    /// temporary. On error the message holds a partial value and must be discarded.
+    pub(crate) fn push_sorted_with<E>(
+        &mut self,
+        n: u8,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<(), E> {
         debug_assert!(self.index.last().is_none_or(|e| e.0 < n));
         let start = self.data.len() as u32;
-        self.data.extend_from_slice(value);
+        write(&mut self.data)?;
         self.index.push((n, start, self.data.len() as u32));
+        Ok(())
     }
 
     /// Removes field `n`; returns whether it was present.
@@ -196,11 +221,26 @@ impl Message {
     }
 }
 
+/// Equal when type, envelope and field values are equal, however the values were stored.
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.mti == other.mti
+            && self.envelope == other.envelope
+            && self.index.len() == other.index.len()
+            && self.fields().eq(other.fields())
+    }
+}
+
+impl Eq for Message {}
+
 /// Debug output goes through masking: a `{:?}` in a log line must never leak a PAN.
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut m = f.debug_struct("Message");
         m.field("mti", &self.mti.as_str());
+        if let Some(e) = &self.envelope {
+            m.field("envelope", e);
+        }
         let masked = crate::wire::mask::masked_fields(&crate::wire::dialect::ISO87, self);
         m.field("fields", &masked);
         m.finish()
@@ -240,6 +280,9 @@ mod tests {
             vec![(4, b"000000001234".to_vec()), (11, b"000002".to_vec())]
         );
         assert!(m.remove(4) && !m.remove(4));
+        let mut same = Message::new(mti("0200"));
+        same.set(11, "000002");
+        assert_eq!(m, same, "equality compares values, not storage");
         assert_eq!(m.text(11), Some("000002"));
     }
 

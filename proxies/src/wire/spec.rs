@@ -3,7 +3,7 @@
 /// How a field's length is carried on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Len {
-    /// Exactly this many value units (characters or bytes); no length prefix.
+    /// Exactly this many value units (characters, digits or bytes); no length prefix.
     Fixed(u16),
     /// A 2-digit length prefix, then at most this many units.
     LlVar(u16),
@@ -36,6 +36,22 @@ pub enum Enc {
     Ascii,
     /// Raw bytes; shown as hex wherever a person reads it.
     Binary,
+    /// Decimal digits packed two per byte (`n` in BCD dialects). The value is the digit text;
+    /// lengths count digits; an odd count is padded with a 0 nibble on the right (left-aligned,
+    /// as UnionPay writes field 22 `021` as `0210`).
+    Bcd,
+    /// Track data packed like [`Enc::Bcd`] (`z`), with the separator `=` carried as nibble `D`.
+    Track,
+}
+
+impl Enc {
+    /// Bytes on the wire for a value of `units` characters or bytes.
+    pub const fn wire_len(self, units: usize) -> usize {
+        match self {
+            Enc::Ascii | Enc::Binary => units,
+            Enc::Bcd | Enc::Track => units.div_ceil(2),
+        }
+    }
 }
 
 /// What masking a field needs before anyone may see it (PCI DSS 3.3 / 3.4).

@@ -92,7 +92,7 @@ impl Corrupt {
         rng: &mut ChaCha8Rng,
     ) -> Result<(Vec<u8>, String), String> {
         let raw = frame.raw;
-        let framed = |body: &[u8]| frame.framing.frame(body);
+        let framed = |body: &[u8]| frame.framing.frame(body).map_err(|e| e.to_string());
         match self.how {
             CorruptHow::FlipByte => {
                 if raw.is_empty() {
@@ -104,12 +104,12 @@ impl Corrupt {
                     .min(raw.len() - 1);
                 let mut body = raw.to_vec();
                 body[at] = !body[at];
-                Ok((framed(&body), format!("flipped byte {at}")))
+                Ok((framed(&body)?, format!("flipped byte {at}")))
             }
             CorruptHow::Truncate => {
                 let keep = self.keep.unwrap_or(raw.len() / 2).min(raw.len());
                 Ok((
-                    framed(&raw[..keep]),
+                    framed(&raw[..keep])?,
                     format!("truncated to {keep} of {} bytes", raw.len()),
                 ))
             }
@@ -117,7 +117,7 @@ impl Corrupt {
                 let mut body = vec![0u8; raw.len()];
                 rng.fill_bytes(&mut body);
                 Ok((
-                    framed(&body),
+                    framed(&body)?,
                     format!("replaced by {} random bytes", raw.len()),
                 ))
             }
@@ -125,7 +125,7 @@ impl Corrupt {
                 if raw.is_empty() {
                     return Err("empty frame".into());
                 }
-                let mut bytes = framed(&raw[..raw.len() - 1]);
+                let mut bytes = framed(&raw[..raw.len() - 1])?;
                 bytes.push(raw[raw.len() - 1]);
                 Ok((
                     bytes,
@@ -151,7 +151,7 @@ impl Corrupt {
                     None => "?".into(),
                 };
                 Ok((
-                    framed(&body),
+                    framed(&body)?,
                     format!("field {n} {} -> {}", shown(&old), shown(&new)),
                 ))
             }

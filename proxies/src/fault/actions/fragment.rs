@@ -57,7 +57,7 @@ pub(crate) fn split(bytes: &[u8], n: usize, gap: std::time::Duration) -> Vec<Pie
 
 impl FaultAction for Fragment {
     fn apply(&self, frame: &FrameView<'_>, _rng: &mut ChaCha8Rng) -> Effect {
-        let whole = frame.framing.frame(frame.raw);
+        let whole = frame.on_wire();
         let pieces = split(&whole, self.pieces as usize, self.gap.get());
         let detail = format!("{} pieces, {} apart", pieces.len(), self.gap);
         Effect::deliver(Fate::Fragmented, Some(detail), pieces)

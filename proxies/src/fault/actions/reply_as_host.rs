@@ -54,7 +54,8 @@ pub(crate) fn answer(frame: &FrameView<'_>, rc: &str) -> Effect {
     let encoded = frame
         .message
         .and_then(|m| response_to(m, rc))
-        .and_then(|rsp| encode(frame.dialect, &rsp).ok());
+        .and_then(|rsp| encode(frame.dialect, &rsp).ok())
+        .and_then(|body| frame.framing.frame(&body).ok());
     match encoded {
         Some(bytes) => Effect {
             fate: Fate::Answered,
@@ -62,7 +63,7 @@ pub(crate) fn answer(frame: &FrameView<'_>, rc: &str) -> Effect {
             forward: Vec::new(),
             reply: vec![Piece {
                 after: Duration::ZERO,
-                bytes: frame.framing.frame(&bytes),
+                bytes,
             }],
             then: Default::default(),
         },

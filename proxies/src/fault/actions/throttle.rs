@@ -36,7 +36,7 @@ impl Throttle {
 
 impl FaultAction for Throttle {
     fn apply(&self, frame: &FrameView<'_>, _rng: &mut ChaCha8Rng) -> Effect {
-        let whole = frame.framing.frame(frame.raw);
+        let whole = frame.on_wire();
         let rate = u64::from(self.bytes_per_second.max(1));
         // Bytes per 10 ms slice, at least one; a slow rate stretches the gap instead.
         let per_slice = (rate / 100).max(1) as usize;
