@@ -84,6 +84,10 @@ impl JsonLines {
 }
 
 impl EventSink for JsonLines {
+    fn records_every_frame(&self) -> bool {
+        self.out.lock().is_ok_and(|out| out.1.is_some())
+    }
+
     fn emit(&self, event: LinkEvent) {
         let at = At::from_duration(self.clock.now());
         let fired = match &event {
