@@ -15,3 +15,6 @@ pub use relay::{Malformed, Relay};
 pub use serve::SimNetwork;
 pub use serve::{Network, TcpNetwork, serve};
 pub use stream::LinkStream;
+
+#[cfg(test)]
+mod tests;
