@@ -12,7 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use posfault_proxies::fault::actions::response_to;
 use posfault_proxies::fault::{Engine, Rule};
 use posfault_proxies::link::{
-    EventSink, LinkEvent, Malformed, MonotonicClock, Relay, TcpNetwork, serve,
+    EventSink, LinkEvent, Malformed, MonotonicClock, Network, Relay, TcpNetwork, serve_on,
 };
 use posfault_proxies::wire::framing::{DEFAULT_MAX_FRAME, FrameCodec};
 use posfault_proxies::wire::{Framing, ISO87, Message, decode, encode};
@@ -79,7 +79,7 @@ fn codec() -> FrameCodec {
 }
 
 /// Starts the proxy with `rules` in front of `host` on a free loopback port.
-fn start_proxy(rules: Vec<Rule>, host: SocketAddr) -> io::Result<(SocketAddr, Arc<Events>)> {
+async fn start_proxy(rules: Vec<Rule>, host: SocketAddr) -> io::Result<(SocketAddr, Arc<Events>)> {
     let listen = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
     let events = Arc::new(Events::default());
     let relay = Arc::new(Relay {
@@ -95,7 +95,8 @@ fn start_proxy(rules: Vec<Rule>, host: SocketAddr) -> io::Result<(SocketAddr, Ar
         listen,
         upstream: host.to_string(),
     });
-    tokio::task::spawn_local(serve(net, relay));
+    let listener = net.bind().await?;
+    tokio::task::spawn_local(serve_on(net, relay, listener));
     Ok((listen, events))
 }
 
@@ -114,7 +115,7 @@ fn local<F: std::future::Future<Output = io::Result<()>>>(test: F) -> io::Result
     tokio::task::LocalSet::new().block_on(&rt, test)
 }
 
-/// Lets the proxy task run up to its first `accept`.
+/// Lets the proxy task run until it waits (for a connection or a window's end).
 async fn settle() {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
@@ -123,8 +124,7 @@ async fn settle() {
 fn without_rules_a_sale_goes_through_and_is_answered() -> io::Result<()> {
     local(async {
         let (host, seen) = start_host().await?;
-        let (proxy, _) = start_proxy(Vec::new(), host)?;
-        settle().await;
+        let (proxy, _) = start_proxy(Vec::new(), host).await?;
         let mut t = send_sale(proxy).await?;
         let reply = timeout(Duration::from_secs(5), t.next())
             .await?
@@ -142,7 +142,8 @@ fn refuse_closes_the_listener_so_connect_is_refused_until_the_window_ends() -> i
         let (proxy, events) = start_proxy(
             rules("[{name: down, when: {from: 0s, until: 1s}, action: {kind: refuse}}]"),
             host,
-        )?;
+        )
+        .await?;
         settle().await;
         let err = TcpStream::connect(proxy)
             .await
@@ -173,8 +174,7 @@ fn reset_on_the_reply_reaches_the_terminal_as_a_connection_reset() -> io::Result
     local(async {
         let (host, seen) = start_host().await?;
         let rule = "[{name: rst, when: {direction: to_terminal}, action: {kind: reset}}]";
-        let (proxy, _) = start_proxy(rules(rule), host)?;
-        settle().await;
+        let (proxy, _) = start_proxy(rules(rule), host).await?;
         let mut t = send_sale(proxy).await?;
         let got = timeout(Duration::from_secs(5), t.next()).await?;
         match got {
@@ -191,8 +191,7 @@ fn hang_keeps_the_connection_open_and_silent() -> io::Result<()> {
     local(async {
         let (host, seen) = start_host().await?;
         let rule = "[{name: wedged, when: {direction: to_terminal}, action: {kind: hang}}]";
-        let (proxy, events) = start_proxy(rules(rule), host)?;
-        settle().await;
+        let (proxy, events) = start_proxy(rules(rule), host).await?;
         let mut t = send_sale(proxy).await?;
         assert!(
             timeout(Duration::from_millis(500), t.next()).await.is_err(),
@@ -218,8 +217,7 @@ fn accept_then_close_ends_the_connection_before_the_host_is_reached() -> io::Res
     local(async {
         let (host, seen) = start_host().await?;
         let rule = "[{name: slam, when: {conn: 1}, action: {kind: accept_then_close}}]";
-        let (proxy, _) = start_proxy(rules(rule), host)?;
-        settle().await;
+        let (proxy, _) = start_proxy(rules(rule), host).await?;
         let mut t = send_sale(proxy).await?;
         let got = timeout(Duration::from_secs(5), t.next()).await?;
         assert!(

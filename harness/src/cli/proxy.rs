@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use posfault_proxies::fault::Engine;
 use posfault_proxies::link::{
-    Clock, EventSink, LinkEvent, Malformed, MonotonicClock, Relay, TcpNetwork, serve,
+    Clock, EventSink, LinkEvent, Malformed, MonotonicClock, Network, Relay, TcpNetwork, serve_on,
 };
 use posfault_proxies::wire::framing::DEFAULT_MAX_FRAME;
 use posfault_proxies::wire::{DialectName, Framing};
@@ -188,7 +188,11 @@ pub(crate) fn run(args: ProxyArgs) -> anyhow::Result<ExitCode> {
         .build()?;
     let local = tokio::task::LocalSet::new();
     let served = local.block_on(&rt, async {
-        let served = tokio::task::spawn_local(serve(net, relay));
+        let listener = net
+            .bind()
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let served = tokio::task::spawn_local(serve_on(net, relay, listener));
         eprintln!(
             "posfault proxy listening on {listen}, relaying to {}",
             args.upstream
