@@ -289,8 +289,9 @@ fn posfault_proxy_answers_for_the_host_records_a_transcript_and_exits_0_on_ctrl_
             .expect("a reply")?;
         assert_eq!(decode(&ISO87, &reply).unwrap().text(39), Some("91"));
         assert_eq!(seen.get(), 0, "the host never saw the request");
-        let killed = Command::new("kill")
-            .args(["-INT", &child.0.id().to_string()])
+        // The shell's own `kill`: a clean CI image may not ship /bin/kill.
+        let killed = Command::new("sh")
+            .args(["-c", &format!("kill -INT {}", child.0.id())])
             .status()?;
         assert!(killed.success());
         let status = child.0.wait()?;

@@ -30,7 +30,7 @@ fn request() -> anyhow::Result<Vec<u8>> {
         .set(42, "MERCHANT0000001"); // merchant id
     let base = encode(&ISO87, &m)?.len();
     // Field 48 (additional data, LLLVAR) pads the message to 165 bytes.
-    let pad = 165usize.saturating_sub(base + 3 + 8);
+    let pad = 165usize.saturating_sub(base + 3);
     m.set(48, "A".repeat(pad));
     let body = encode(&ISO87, &m)?;
     Ok(Framing::U16Be.frame(&body))
