@@ -229,6 +229,55 @@ fn accept_then_close_ends_the_connection_before_the_host_is_reached() -> io::Res
     })
 }
 
+#[test]
+fn never_answer_reads_the_request_and_neither_answers_nor_reaches_the_host() -> io::Result<()> {
+    local(async {
+        let (host, seen) = start_host().await?;
+        let rule = "[{name: black-hole, when: {conn: 1}, action: {kind: never_answer}}]";
+        let (proxy, events) = start_proxy(rules(rule), host).await?;
+        let mut t = send_sale(proxy).await?;
+        assert!(
+            timeout(Duration::from_millis(500), t.next()).await.is_err(),
+            "no reply, no close"
+        );
+        assert_eq!(seen.get(), 0);
+        drop(t);
+        // The proxy records the swallowed request once it has read it.
+        for _ in 0..50 {
+            let recorded = events.0.lock().unwrap().iter().any(
+                |e| matches!(e, LinkEvent::Frame(f) if f.rule.as_deref() == Some("black-hole")),
+            );
+            if recorded {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the swallowed request was never recorded");
+    })
+}
+
+#[test]
+fn delay_accept_holds_the_connection_then_relays_it() -> io::Result<()> {
+    local(async {
+        let (host, seen) = start_host().await?;
+        let rule = "[{name: slow, when: {conn: 1}, action: {kind: delay_accept, by: 300ms}}]";
+        let (proxy, events) = start_proxy(rules(rule), host).await?;
+        let mut t = send_sale(proxy).await?;
+        let reply = timeout(Duration::from_secs(5), t.next())
+            .await?
+            .expect("a reply")?;
+        assert_eq!(decode(&ISO87, &reply).unwrap().text(39), Some("00"));
+        assert_eq!(seen.get(), 1);
+        let log = events.0.lock().unwrap();
+        assert!(
+            log.iter().any(
+                |e| matches!(e, LinkEvent::ConnFault { what, .. } if what == "held for 300ms")
+            )
+        );
+        Ok(())
+    })
+}
+
 /// Stops the child proxy however the test ends.
 struct Stop(std::process::Child);
 

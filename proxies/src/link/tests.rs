@@ -243,3 +243,56 @@ async fn an_end_of_stream_reaches_the_other_side_after_queued_frames() {
     );
     assert!(host.next().await.is_none());
 }
+
+#[tokio::test(start_paused = true)]
+async fn duplicate_delivers_the_frame_and_its_copy() {
+    let mut r = rig(
+        "[{name: twice, action: {kind: duplicate, gap: 100ms}}]",
+        Malformed::Forward,
+    );
+    r.terminal.send(sale("000006")).await.unwrap();
+    assert_eq!(next_stan(&mut r.host).await.as_deref(), Some("000006"));
+    assert_eq!(next_stan(&mut r.host).await.as_deref(), Some("000006"));
+    assert_eq!(r.start.elapsed(), Duration::from_millis(100));
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttle_spreads_the_frame_over_its_length_divided_by_the_rate() {
+    let mut r = rig(
+        "[{name: slow-link, action: {kind: throttle, bytes_per_second: 100}}]",
+        Malformed::Forward,
+    );
+    let frame = sale("000008");
+    let wire_len = frame.len() as u64 + 2;
+    r.terminal.send(frame).await.unwrap();
+    assert_eq!(next_stan(&mut r.host).await.as_deref(), Some("000008"));
+    // One byte every 10 ms; the first goes at once.
+    assert_eq!(
+        r.start.elapsed(),
+        Duration::from_millis(10 * (wire_len - 1))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn corrupt_delivers_the_damaged_frame_in_place_of_the_original() {
+    let mut r = rig(
+        "[{name: wrong-stan, action: {kind: corrupt, how: field, field: 11, value: \"999999\"}}]",
+        Malformed::Forward,
+    );
+    r.terminal.send(sale("000001")).await.unwrap();
+    assert_eq!(next_stan(&mut r.host).await.as_deref(), Some("999999"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn reset_ends_both_sides_at_once() {
+    let mut r = rig("[{name: rst, action: {kind: reset}}]", Malformed::Forward);
+    r.terminal.send(sale("000001")).await.unwrap();
+    // An in-memory stream has no RST; it ends, and the record says reset.
+    assert!(r.host.next().await.is_none());
+    assert!(r.terminal.next().await.is_none());
+    let log = r.events.0.lock().unwrap();
+    assert!(
+        log.iter()
+            .any(|e| matches!(e, LinkEvent::ConnClosed { how, .. } if how.contains("RST")))
+    );
+}
