@@ -103,8 +103,8 @@ pub(crate) fn is_reversible(frame: &FrameEvent) -> bool {
 }
 
 /// Whether `rsp`, seen at `rsp_at`, is a valid in-time reply to `req`, seen at `req_at`:
-/// delivered to the terminal on the same connection within the timeout, MTI + 10, and the same
-/// STAN, terminal id and amount.
+/// delivered to the terminal (counting any delay the proxy added) on the same connection within
+/// the timeout, MTI + 10, and the same STAN, terminal id and amount.
 pub(crate) fn answers(
     (req_at, req): (At, &FrameEvent),
     (rsp_at, rsp): (At, &FrameEvent),
@@ -119,7 +119,8 @@ pub(crate) fn answers(
         && rsp.fate.delivers()
         && rsp.conn == req.conn
         && rsp_at >= req_at
-        && rsp_at.duration() <= req_at.duration() + timeout
+        && rsp_at.duration() + Duration::from_millis(rsp.delivered_after_ms.unwrap_or(0))
+            <= req_at.duration() + timeout
         && want_mti.map(|m| m.to_string()) == rsp.mti
         && rsp.field(11) == req.field(11)
         && rsp.field(41) == req.field(41)

@@ -84,6 +84,7 @@ mod tests {
             error: None,
             hex: String::new(),
             fate,
+            delivered_after_ms: None,
             detail: None,
             rule: None,
         }
@@ -176,6 +177,23 @@ mod tests {
             (61001, frame(ToTerminal, "0210", "000001", Fate::Forwarded)),
         ]);
         assert_eq!(run(&t).len(), 1);
+    }
+
+    #[test]
+    fn a_reply_the_proxy_delays_past_the_timeout_is_no_answer() {
+        let mut delayed = frame(ToTerminal, "0210", "000001", Fate::Delayed);
+        delayed.delivered_after_ms = Some(60_000);
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (1010, delayed.clone()),
+        ]);
+        assert_eq!(run(&t).len(), 1);
+        delayed.delivered_after_ms = Some(2_000);
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (1010, delayed),
+        ]);
+        assert!(run(&t).is_empty(), "a short delay is still an answer");
     }
 
     #[test]

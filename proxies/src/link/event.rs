@@ -43,6 +43,11 @@ pub struct FrameEvent {
     pub hex: String,
     /// What the proxy did with it.
     pub fate: Fate,
+    /// When the last byte goes out, in milliseconds after the proxy read the frame, if later
+    /// than at once (delayed, throttled, fragmented, duplicated with a gap). Checks use it to
+    /// judge whether a reply reached the terminal in time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivered_after_ms: Option<u64>,
     /// Specifics of the fate (`by 2s`, `flipped byte 17`); never card data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -86,6 +91,7 @@ impl FrameEvent {
             error,
             hex: hex_dump,
             fate: Fate::Forwarded,
+            delivered_after_ms: None,
             detail: None,
             rule: None,
         }

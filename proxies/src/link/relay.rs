@@ -202,6 +202,12 @@ impl Relay {
             if rule.is_some() || effect.fate != Fate::Forwarded || self.sink.records_every_frame() {
                 let mut event = FrameEvent::new(conn, dir, self.dialect, &frame, &decoded);
                 event.fate = effect.fate;
+                event.delivered_after_ms = effect
+                    .forward
+                    .iter()
+                    .map(|p| p.after.as_millis() as u64)
+                    .max()
+                    .filter(|ms| *ms > 0);
                 event.detail = effect.detail;
                 event.rule = rule.clone();
                 self.sink.emit(LinkEvent::Frame(event));
