@@ -12,7 +12,7 @@ use futures_util::{SinkExt, StreamExt};
 use posfault_proxies::fault::actions::response_to;
 use posfault_proxies::fault::{Engine, Rule};
 use posfault_proxies::link::{
-    EventSink, LinkEvent, Malformed, MonotonicClock, Relay, TcpNetwork, serve,
+    EventSink, LinkEvent, Malformed, MonotonicClock, Network, Relay, TcpNetwork, serve_on,
 };
 use posfault_proxies::wire::framing::{DEFAULT_MAX_FRAME, FrameCodec};
 use posfault_proxies::wire::{Framing, ISO87, Message, decode, encode};
@@ -79,7 +79,7 @@ fn codec() -> FrameCodec {
 }
 
 /// Starts the proxy with `rules` in front of `host` on a free loopback port.
-fn start_proxy(rules: Vec<Rule>, host: SocketAddr) -> io::Result<(SocketAddr, Arc<Events>)> {
+async fn start_proxy(rules: Vec<Rule>, host: SocketAddr) -> io::Result<(SocketAddr, Arc<Events>)> {
     let events = Arc::new(Events::default());
     let relay = Arc::new(Relay {
         dialect: &ISO87,
@@ -95,7 +95,8 @@ fn start_proxy(rules: Vec<Rule>, host: SocketAddr) -> io::Result<(SocketAddr, Ar
         host.to_string(),
     )?);
     let listen = net.listen;
-    tokio::task::spawn_local(serve(net, relay));
+    let listener = net.bind().await?;
+    tokio::task::spawn_local(serve_on(net, relay, listener));
     Ok((listen, events))
 }
 
@@ -114,7 +115,7 @@ fn local<F: std::future::Future<Output = io::Result<()>>>(test: F) -> io::Result
     tokio::task::LocalSet::new().block_on(&rt, test)
 }
 
-/// Lets the proxy task run up to its first `accept`.
+/// Lets the proxy task run until it waits (for a connection or a window's end).
 async fn settle() {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
@@ -123,8 +124,7 @@ async fn settle() {
 fn without_rules_a_sale_goes_through_and_is_answered() -> io::Result<()> {
     local(async {
         let (host, seen) = start_host().await?;
-        let (proxy, _) = start_proxy(Vec::new(), host)?;
-        settle().await;
+        let (proxy, _) = start_proxy(Vec::new(), host).await?;
         let mut t = send_sale(proxy).await?;
         let reply = timeout(Duration::from_secs(5), t.next())
             .await?
@@ -142,7 +142,8 @@ fn refuse_closes_the_listener_so_connect_is_refused_until_the_window_ends() -> i
         let (proxy, events) = start_proxy(
             rules("[{name: down, when: {from: 0s, until: 1s}, action: {kind: refuse}}]"),
             host,
-        )?;
+        )
+        .await?;
         settle().await;
         let err = TcpStream::connect(proxy)
             .await
@@ -173,8 +174,7 @@ fn reset_on_the_reply_reaches_the_terminal_as_a_connection_reset() -> io::Result
     local(async {
         let (host, seen) = start_host().await?;
         let rule = "[{name: rst, when: {direction: to_terminal}, action: {kind: reset}}]";
-        let (proxy, _) = start_proxy(rules(rule), host)?;
-        settle().await;
+        let (proxy, _) = start_proxy(rules(rule), host).await?;
         let mut t = send_sale(proxy).await?;
         let got = timeout(Duration::from_secs(5), t.next()).await?;
         match got {
@@ -191,8 +191,7 @@ fn hang_keeps_the_connection_open_and_silent() -> io::Result<()> {
     local(async {
         let (host, seen) = start_host().await?;
         let rule = "[{name: wedged, when: {direction: to_terminal}, action: {kind: hang}}]";
-        let (proxy, events) = start_proxy(rules(rule), host)?;
-        settle().await;
+        let (proxy, events) = start_proxy(rules(rule), host).await?;
         let mut t = send_sale(proxy).await?;
         assert!(
             timeout(Duration::from_millis(500), t.next()).await.is_err(),
@@ -218,8 +217,7 @@ fn accept_then_close_ends_the_connection_before_the_host_is_reached() -> io::Res
     local(async {
         let (host, seen) = start_host().await?;
         let rule = "[{name: slam, when: {conn: 1}, action: {kind: accept_then_close}}]";
-        let (proxy, _) = start_proxy(rules(rule), host)?;
-        settle().await;
+        let (proxy, _) = start_proxy(rules(rule), host).await?;
         let mut t = send_sale(proxy).await?;
         let got = timeout(Duration::from_secs(5), t.next()).await?;
         assert!(
@@ -227,6 +225,55 @@ fn accept_then_close_ends_the_connection_before_the_host_is_reached() -> io::Res
             "expected the connection to end"
         );
         assert_eq!(seen.get(), 0);
+        Ok(())
+    })
+}
+
+#[test]
+fn never_answer_reads_the_request_and_neither_answers_nor_reaches_the_host() -> io::Result<()> {
+    local(async {
+        let (host, seen) = start_host().await?;
+        let rule = "[{name: black-hole, when: {conn: 1}, action: {kind: never_answer}}]";
+        let (proxy, events) = start_proxy(rules(rule), host).await?;
+        let mut t = send_sale(proxy).await?;
+        assert!(
+            timeout(Duration::from_millis(500), t.next()).await.is_err(),
+            "no reply, no close"
+        );
+        assert_eq!(seen.get(), 0);
+        drop(t);
+        // The proxy records the swallowed request once it has read it.
+        for _ in 0..50 {
+            let recorded = events.0.lock().unwrap().iter().any(
+                |e| matches!(e, LinkEvent::Frame(f) if f.rule.as_deref() == Some("black-hole")),
+            );
+            if recorded {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the swallowed request was never recorded");
+    })
+}
+
+#[test]
+fn delay_accept_holds_the_connection_then_relays_it() -> io::Result<()> {
+    local(async {
+        let (host, seen) = start_host().await?;
+        let rule = "[{name: slow, when: {conn: 1}, action: {kind: delay_accept, by: 300ms}}]";
+        let (proxy, events) = start_proxy(rules(rule), host).await?;
+        let mut t = send_sale(proxy).await?;
+        let reply = timeout(Duration::from_secs(5), t.next())
+            .await?
+            .expect("a reply")?;
+        assert_eq!(decode(&ISO87, &reply).unwrap().text(39), Some("00"));
+        assert_eq!(seen.get(), 1);
+        let log = events.0.lock().unwrap();
+        assert!(
+            log.iter().any(
+                |e| matches!(e, LinkEvent::ConnFault { what, .. } if what == "held for 300ms")
+            )
+        );
         Ok(())
     })
 }
@@ -291,8 +338,9 @@ fn posfault_proxy_answers_for_the_host_records_a_transcript_and_exits_0_on_ctrl_
             .expect("a reply")?;
         assert_eq!(decode(&ISO87, &reply).unwrap().text(39), Some("91"));
         assert_eq!(seen.get(), 0, "the host never saw the request");
-        let killed = Command::new("kill")
-            .args(["-INT", &child.0.id().to_string()])
+        // The shell's own `kill`: a clean CI image may not ship /bin/kill.
+        let killed = Command::new("sh")
+            .args(["-c", &format!("kill -INT {}", child.0.id())])
             .status()?;
         assert!(killed.success());
         let status = child.0.wait()?;

@@ -160,8 +160,8 @@ pub(crate) fn is_reversible(frame: &FrameEvent) -> bool {
 }
 
 /// Whether `rsp`, seen at `rsp_at`, is a valid in-time reply to `req`, seen at `req_at`:
-/// delivered to the terminal on the same connection within the timeout, MTI + 10, and the same
-/// STAN, terminal id and amount.
+/// delivered to the terminal (counting any delay the proxy added) on the same connection within
+/// the timeout, MTI + 10, and the same STAN, terminal id and amount.
 pub(crate) fn answers(
     (req_at, req): (At, &FrameEvent),
     (rsp_at, rsp): (At, &FrameEvent),

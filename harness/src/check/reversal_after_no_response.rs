@@ -118,6 +118,34 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_the_proxy_delays_past_the_timeout_is_no_answer() {
+        let delivered = |ms| {
+            let e = posfault_proxies::link::LinkEvent::Delivered {
+                conn: 1,
+                dir: ToTerminal,
+                mti: Some("0210".into()),
+                stan: Some("000001".into()),
+            };
+            (ms, crate::transcript::EventKind::Link(e))
+        };
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (1010, frame(ToTerminal, "0210", "000001", Fate::Delayed)),
+            delivered(61_010),
+        ]);
+        assert_eq!(run(check, &t, &[]).len(), 1);
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (1010, frame(ToTerminal, "0210", "000001", Fate::Delayed)),
+            delivered(3_010),
+        ]);
+        assert!(
+            run(check, &t, &[]).is_empty(),
+            "a short delay is still an answer"
+        );
+    }
+
+    #[test]
     fn reply_with_another_stan_is_no_answer() {
         let t = transcript(vec![
             (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),

@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use posfault_proxies::fault::Engine;
 use posfault_proxies::link::{
-    Clock, EventSink, LinkEvent, Malformed, MonotonicClock, Relay, TcpNetwork, serve,
+    Clock, EventSink, LinkEvent, Malformed, MonotonicClock, Network, Relay, TcpNetwork, serve_on,
 };
 use posfault_proxies::wire::framing::DEFAULT_MAX_FRAME;
 use posfault_proxies::wire::{DialectName, Framing};
@@ -84,6 +84,10 @@ impl JsonLines {
 }
 
 impl EventSink for JsonLines {
+    fn records_every_frame(&self) -> bool {
+        self.out.lock().is_ok_and(|out| out.1.is_some())
+    }
+
     fn emit(&self, event: LinkEvent) {
         let at = At::from_duration(self.clock.now());
         let fired = match &event {
@@ -179,7 +183,11 @@ pub(crate) fn run(args: ProxyArgs) -> anyhow::Result<ExitCode> {
         .build()?;
     let local = tokio::task::LocalSet::new();
     let served = local.block_on(&rt, async {
-        let served = tokio::task::spawn_local(serve(net, relay));
+        let listener = net
+            .bind()
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let served = tokio::task::spawn_local(serve_on(net, relay, listener));
         eprintln!(
             "posfault proxy listening on {listen}, relaying to {}",
             args.upstream

@@ -236,3 +236,59 @@ impl Rule {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(yaml: &str) -> Vec<(String, String)> {
+        let rule: Rule = serde_yaml::from_str(yaml).expect("test rule parses");
+        rule.problems()
+    }
+
+    #[test]
+    fn a_sound_rule_has_no_problems() {
+        assert!(
+            problems("{name: r, when: {from: 1s, until: 2s, probability: 0.5}, action: {kind: drop_frame}}")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_window_that_ends_before_it_starts_is_reported_at_until() {
+        let p = problems("{name: r, when: {from: 2s, until: 1s}, action: {kind: drop_frame}}");
+        assert_eq!(p[0].0, "when.until");
+        assert!(p[0].1.contains("before it starts"), "{}", p[0].1);
+    }
+
+    #[test]
+    fn a_probability_outside_0_to_1_is_reported() {
+        for bad in ["1.5", "0", "-0.1"] {
+            let p = problems(&format!(
+                "{{name: r, when: {{probability: {bad}}}, action: {{kind: drop_frame}}}}"
+            ));
+            assert_eq!(p[0].0, "when.probability", "{bad}");
+        }
+    }
+
+    #[test]
+    fn counting_from_zero_is_reported() {
+        let p = problems(
+            "{name: r, when: {nth: 0, conn: 0, max_fires: 0}, action: {kind: drop_frame}}",
+        );
+        let paths: Vec<_> = p.iter().map(|(path, _)| path.as_str()).collect();
+        assert_eq!(paths, ["when.nth", "when.conn", "when.max_fires"]);
+    }
+
+    #[test]
+    fn a_connection_level_action_cannot_look_at_frames() {
+        let p = problems("{name: r, when: {mti: [\"0200\"]}, action: {kind: never_answer}}");
+        assert!(p[0].1.contains("acts on whole connections"), "{}", p[0].1);
+    }
+
+    #[test]
+    fn action_problems_carry_the_action_path() {
+        let p = problems("{name: r, action: {kind: delay, min: 2s, max: 1s}}");
+        assert_eq!(p[0].0, "action.max");
+    }
+}

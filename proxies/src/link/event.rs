@@ -166,6 +166,13 @@ pub enum LinkEvent {
 pub trait EventSink: Send + Sync {
     /// Records one event.
     fn emit(&self, event: LinkEvent);
+
+    /// Whether frames no rule touched are wanted. Building a frame's record (masking, hex)
+    /// costs more than relaying it, so a live proxy without a transcript says no; frames a
+    /// rule fired on are always reported.
+    fn records_every_frame(&self) -> bool {
+        true
+    }
 }
 
 /// Time since the run started: simulated time in the simulation, monotonic time live.

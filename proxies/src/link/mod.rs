@@ -13,5 +13,8 @@ pub use event::{Clock, EventSink, Fate, FrameEvent, LinkEvent, MonotonicClock, S
 pub use relay::{Malformed, Relay};
 #[cfg(feature = "turmoil")]
 pub use serve::SimNetwork;
-pub use serve::{Network, TcpNetwork, serve};
+pub use serve::{Network, TcpNetwork, serve, serve_on};
 pub use stream::LinkStream;
+
+#[cfg(test)]
+mod tests;

@@ -221,11 +221,13 @@ impl Relay {
                     None => (self.unfaulted(&view, decoded.is_err()), None),
                 }
             };
-            let mut event = FrameEvent::new(conn, dir, self.dialect, &frame, &decoded);
-            event.fate = effect.fate;
-            event.detail = effect.detail;
-            event.rule = rule.clone();
-            self.sink.emit(LinkEvent::Frame(event));
+            if rule.is_some() || effect.fate != Fate::Forwarded || self.sink.records_every_frame() {
+                let mut event = FrameEvent::new(conn, dir, self.dialect, &frame, &decoded);
+                event.fate = effect.fate;
+                event.detail = effect.detail;
+                event.rule = rule.clone();
+                self.sink.emit(LinkEvent::Frame(event));
+            }
             if !effect.reply.is_empty() {
                 self.record_injected(conn, dir.reverse(), &effect.reply, rule);
             }

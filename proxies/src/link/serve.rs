@@ -29,14 +29,25 @@ pub trait Network: 'static {
     fn connect(&self) -> impl Future<Output = io::Result<Self::Stream>>;
 }
 
-/// Accepts and relays connections until binding or accepting fails.
+/// Binds, then accepts and relays connections until binding or accepting fails.
 pub async fn serve<N: Network>(net: Rc<N>, relay: Arc<Relay>) -> io::Result<()> {
+    let listener = net.bind().await?;
+    serve_on(net, relay, listener).await
+}
+
+/// Accepts and relays connections on a listener bound by the caller (who can then say it is
+/// ready), until rebinding or accepting fails.
+pub async fn serve_on<N: Network>(
+    net: Rc<N>,
+    relay: Arc<Relay>,
+    listener: N::Listener,
+) -> io::Result<()> {
     let refusals = relay
         .engine
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .refusals();
-    let mut listener = Some(net.bind().await?);
+    let mut listener = Some(listener);
     let mut closed_by: Option<String> = None;
     let mut conns = 0u32;
     loop {

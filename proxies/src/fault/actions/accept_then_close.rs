@@ -1,4 +1,6 @@
-//! `kind: accept_then_close`: accepts the connection and closes it at once (FIN) without reaching the host, as an overloaded load balancer does. The terminal connects, sends its request, and reads end-of-stream.
+//! `kind: accept_then_close`: accepts the connection and closes it at once (FIN) without reaching
+//! the host, as an overloaded load balancer does. The terminal connects, sends its request, and
+//! reads end-of-stream.
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};

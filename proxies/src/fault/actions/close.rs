@@ -1,4 +1,6 @@
-//! `kind: close`: closes the connection both ways with a FIN, as a host or load balancer that gives up on a connection does. The frame is not delivered; the terminal sees its connection end with no reply.
+//! `kind: close`: closes the connection both ways with a FIN, as a host or load balancer that gives
+//! up on a connection does. The frame is not delivered; the terminal sees its connection end with
+//! no reply.
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};

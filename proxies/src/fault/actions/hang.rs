@@ -1,4 +1,6 @@
-//! `kind: hang`: from this frame on the connection stays open and nothing more is forwarded either way, as a wedged host or a half-dead NAT looks. The terminal can only find out through its own timer.
+//! `kind: hang`: from this frame on the connection stays open and nothing more is forwarded either
+//! way, as a wedged host or a half-dead NAT looks. The terminal can only find out through its own
+//! timer.
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};

@@ -49,9 +49,16 @@ impl Maintenance {
         }
     }
 
-    /// A two-character code.
+    /// A two-character code, given only where it is used.
     pub fn problems(&self) -> Vec<(String, String)> {
-        rc_problems("rc", &self.rc)
+        let mut out = rc_problems("rc", &self.rc);
+        if self.mode != MaintenanceMode::Answer && self.rc != default_rc() {
+            out.push((
+                "rc".into(),
+                "`rc` is the answer of `mode: answer`; remove it or set mode: answer".into(),
+            ));
+        }
+        out
     }
 }
 

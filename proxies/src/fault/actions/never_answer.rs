@@ -1,4 +1,6 @@
-//! `kind: never_answer`: accepts the connection and reads whatever comes, but never reaches the host and never answers, as a black-holed route behind a listening firewall looks. Only the terminal's timer can end it.
+//! `kind: never_answer`: accepts the connection and reads whatever comes, but never reaches the
+//! host and never answers, as a black-holed route behind a listening firewall looks. Only the
+//! terminal's timer can end it.
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};

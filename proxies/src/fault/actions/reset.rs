@@ -1,4 +1,6 @@
-//! `kind: reset`: resets the connection both ways (RST), as a firewall or crashed host does. Live, the proxy sets SO_LINGER to 0 before closing; in the simulation turmoil sends an RST only when unread data is pending and a FIN otherwise, and the terminal sees a lost connection either way.
+//! `kind: reset`: resets the connection both ways (RST), as a firewall or crashed host does. Live,
+//! the proxy sets SO_LINGER to 0 before closing; in the simulation turmoil sends an RST only when
+//! unread data is pending and a FIN otherwise, and the terminal sees a lost connection either way.
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};

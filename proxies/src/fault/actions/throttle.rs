@@ -18,7 +18,8 @@ pub struct Throttle {
     pub bytes_per_second: u32,
 }
 
-const SLICE: Duration = Duration::from_millis(10);
+/// Slices per second: bytes go out at most every 10 ms.
+const SLICE_PER_SECOND: u64 = 100;
 
 impl Throttle {
     /// A positive rate.
@@ -38,9 +39,10 @@ impl FaultAction for Throttle {
     fn apply(&self, frame: &FrameView<'_>, _rng: &mut ChaCha8Rng) -> Effect {
         let whole = frame.on_wire();
         let rate = u64::from(self.bytes_per_second.max(1));
-        // Bytes per 10 ms slice, at least one; a slow rate stretches the gap instead.
-        let per_slice = (rate / 100).max(1) as usize;
-        let gap = Duration::from_nanos(per_slice as u64 * 1_000_000_000 / rate).max(SLICE);
+        // Whole bytes per slice, rounded up so a slice is never shorter than 10 ms; the gap is
+        // then exactly what the rate allows for that many bytes.
+        let per_slice = rate.div_ceil(SLICE_PER_SECOND) as usize;
+        let gap = Duration::from_nanos(per_slice as u64 * 1_000_000_000 / rate);
         let pieces = split(&whole, whole.len().div_ceil(per_slice), gap);
         let took = gap * (pieces.len() as u32).saturating_sub(1);
         let detail = format!(
@@ -79,6 +81,19 @@ mod tests {
         );
         let joined: Vec<u8> = e.forward.iter().flat_map(|p| p.bytes.clone()).collect();
         assert_eq!(joined, f.piece(Duration::ZERO).bytes);
+    }
+
+    #[test]
+    fn a_rate_that_is_not_a_multiple_of_100_is_kept_exactly() {
+        let m = sale("000001");
+        let f = view(Direction::ToTerminal, &m);
+        let e = Throttle {
+            bytes_per_second: 150,
+        }
+        .apply(&f, &mut ChaCha8Rng::seed_from_u64(0));
+        // 2 bytes every 13.333 ms is 150 B/s.
+        assert_eq!(e.forward[0].bytes.len(), 2);
+        assert_eq!(e.forward[1].after, Duration::from_nanos(13_333_333));
     }
 
     #[test]
