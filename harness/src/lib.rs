@@ -8,8 +8,10 @@
 
 pub mod check;
 pub mod cli;
+pub mod declines;
 pub mod host;
 pub mod money;
+pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod terminal;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::cli::{EXIT_FAIL, EXIT_PASS, EXIT_USAGE};
+use crate::report::{self, Format, Lang, ScenarioRun};
 use crate::scenario::load_file;
 use crate::timeline;
 
@@ -21,11 +22,21 @@ pub(crate) struct RunArgs {
     /// Print only verdict lines, not timelines.
     #[arg(long, short)]
     quiet: bool,
+    /// Write reports of the run into this directory.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Report formats, comma-separated (with --report).
+    #[arg(long, value_delimiter = ',', default_values = ["json", "junit", "md", "html"], requires = "report")]
+    format: Vec<Format>,
+    /// Language of the Markdown and HTML reports (with --report).
+    #[arg(long, default_value = "en", requires = "report")]
+    lang: Lang,
 }
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let files = scenario_files(&args.paths)?;
     let (mut passed, mut failed, mut invalid) = (0, 0, 0);
+    let mut runs = Vec::new();
     for file in &files {
         let scenario = match load_file(file) {
             Ok(s) => s,
@@ -51,6 +62,14 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             passed += 1;
         } else {
             failed += 1;
+        }
+        if args.report.is_some() {
+            runs.push(ScenarioRun::from_file(file, scenario, report)?);
+        }
+    }
+    if let Some(dir) = &args.report {
+        for path in report::write_all(dir, &args.format, args.lang, &runs)? {
+            eprintln!("report: {}", path.display());
         }
     }
     println!("{passed} passed, {failed} failed, {invalid} invalid");

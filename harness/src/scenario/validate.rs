@@ -30,6 +30,18 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
         );
     }
 
+    let mut reqs = BTreeSet::new();
+    for (i, r) in s.requirements.iter().enumerate() {
+        if r.is_empty() || r.chars().any(char::is_whitespace) {
+            bad(
+                format!("requirements[{i}]"),
+                format!("expected an ID without spaces like \"REV-01\", found {r:?}"),
+            );
+        } else if !reqs.insert(r.as_str()) {
+            bad(format!("requirements[{i}]"), format!("{r} is listed twice"));
+        }
+    }
+
     let accounts: BTreeSet<&str> = s.host.accounts.iter().map(|a| a.id.as_str()).collect();
     let mut seen = BTreeSet::new();
     for (i, a) in s.host.accounts.iter().enumerate() {
