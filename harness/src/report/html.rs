@@ -20,16 +20,16 @@ const CSS: &str = include_str!("report.css");
 pub fn render(model: &ReportModel, lang: Lang) -> String {
     let t = |m| lang.t(m);
     let mut out = String::new();
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>",
         lang.tag(),
         esc(t(Msg::Title))
     );
     let tot = model.totals;
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<header><h1>{}</h1><p class=\"meta\">{} {}</p><div class=\"totals\"><div class=\"tile\"><b>{}</b>{}</div><div class=\"tile pass\"><b>{}</b>{}</div><div class=\"tile fail\"><b>{}</b>{}</div></div></header>\n<main>\n",
+        "<header><h1>{}</h1><p class=\"meta\">{} {}</p><div class=\"totals\"><div class=\"tile\"><b>{}</b>{}</div><div class=\"tile pass\"><b>{}</b>{}</div><div class=\"tile fail\"><b>{}</b>{}</div></div></header>\n<main>",
         esc(t(Msg::Title)),
         model.tool.name,
         esc(model.tool.version),
@@ -60,7 +60,7 @@ fn certification(out: &mut String, model: &ReportModel, lang: Lang) {
         let _ = writeln!(out, "<p>{}</p></section>", esc(t(Msg::NoRequirements)));
         return;
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<p class=\"note\">{}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         esc(t(Msg::CertNote)),
@@ -90,14 +90,14 @@ fn certification(out: &mut String, model: &ReportModel, lang: Lang) {
                 e.seed
             );
         }
-        out.push_str("</td></tr>");
+        out.push_str("</td></tr>\n");
     }
     out.push_str("</tbody></table></section>\n");
 }
 
 fn scenario_table(out: &mut String, model: &ReportModel, lang: Lang) {
     let t = |m| lang.t(m);
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<section id=\"scenarios\"><h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         esc(t(Msg::Scenarios)),
@@ -109,7 +109,7 @@ fn scenario_table(out: &mut String, model: &ReportModel, lang: Lang) {
     );
     for (i, s) in model.scenarios.iter().enumerate() {
         let ok = s.verdicts.iter().filter(|v| v.as_expected).count();
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<tr><td>{}</td><td><a href=\"#s{i}\">{}</a></td><td>{}</td><td>{}</td><td>{ok}/{}</td></tr>",
             badge(lang, s.passed),
@@ -124,7 +124,7 @@ fn scenario_table(out: &mut String, model: &ReportModel, lang: Lang) {
 
 fn scenario(out: &mut String, s: &ScenarioView, i: usize, lang: Lang) {
     let t = |m| lang.t(m);
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<section class=\"scenario {}\" id=\"s{i}\"><h2>{} {}</h2><p class=\"desc\">{}</p><dl class=\"facts\">",
         if s.passed { "pass" } else { "fail" },
@@ -140,11 +140,11 @@ fn scenario(out: &mut String, s: &ScenarioView, i: usize, lang: Lang) {
         (t(Msg::Sha256), s.sha256.as_str()),
         (t(Msg::Replay), s.replay.as_str()),
     ] {
-        let _ = write!(out, "<dt>{}</dt><dd><code>{}</code></dd>", esc(k), esc(v));
+        let _ = writeln!(out, "<dt>{}</dt><dd><code>{}</code></dd>", esc(k), esc(v));
     }
-    out.push_str("</dl>");
+    out.push_str("</dl>\n");
     if let Some(e) = &s.error {
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<p class=\"error\"><b>{}:</b> {}</p>",
             esc(t(Msg::RunError)),
@@ -164,7 +164,7 @@ fn scenario(out: &mut String, s: &ScenarioView, i: usize, lang: Lang) {
 
 fn verdicts(out: &mut String, s: &ScenarioView, lang: Lang) {
     let t = |m| lang.t(m);
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<h3>{}</h3><table class=\"verdicts\"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         esc(t(Msg::Verdicts)),
@@ -186,11 +186,11 @@ fn verdicts(out: &mut String, s: &ScenarioView, lang: Lang) {
             for f in &v.findings {
                 let _ = write!(out, "<li>{}</li>", esc(f));
             }
-            out.push_str("</ul>");
+            out.push_str("</ul>\n");
         }
-        out.push_str("</td></tr>");
+        out.push_str("</td></tr>\n");
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table>\n");
     if !s.mismatches.is_empty() {
         out.push_str("<ul class=\"mismatches\">");
         for m in &s.mismatches {
@@ -202,7 +202,7 @@ fn verdicts(out: &mut String, s: &ScenarioView, lang: Lang) {
                 esc(&m.problem)
             );
         }
-        out.push_str("</ul>");
+        out.push_str("</ul>\n");
     }
 }
 
@@ -219,10 +219,10 @@ fn outcomes(out: &mut String, s: &ScenarioView, lang: Lang) {
     let t = |m| lang.t(m);
     let _ = write!(out, "<h3>{}</h3>", esc(t(Msg::Outcomes)));
     if s.outcomes.is_empty() {
-        let _ = write!(out, "<p>{}</p>", esc(t(Msg::NoOutcomes)));
+        let _ = writeln!(out, "<p>{}</p>", esc(t(Msg::NoOutcomes)));
         return;
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<table class=\"outcomes\"><thead><tr><th>{}</th><th>STAN</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         esc(t(Msg::Transaction)),
@@ -247,7 +247,7 @@ fn outcomes(out: &mut String, s: &ScenarioView, lang: Lang) {
             }
             None => (String::new(), String::new()),
         };
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{meaning}</td><td>{advice}</td></tr>",
             esc(&o.outcome.txn),
@@ -256,7 +256,7 @@ fn outcomes(out: &mut String, s: &ScenarioView, lang: Lang) {
             esc(&o.outcome.display)
         );
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table>\n");
 }
 
 /// A warning when the terminal's own state contradicts the generic advice ("the sale was

@@ -111,6 +111,7 @@ pub fn svg(t: &Transcript, lang: Lang, id: &str) -> String {
                 }
             }
         }
+        body.push('\n');
         y += h;
     }
     if let Some(from) = power_off {
@@ -124,21 +125,21 @@ pub fn svg(t: &Transcript, lang: Lang, id: &str) -> String {
         r#"<svg class="ladder" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="{}">"#,
         esc(lang.t(Msg::Ladder))
     );
-    out.push_str("<defs>");
+    out.push_str("\n<defs>\n");
     for class in ["req", "rsp", "decline", "rev", "admin", "bad"] {
-        let _ = write!(
+        let _ = writeln!(
             out,
             r#"<marker id="{id}-{class}" class="m-{class}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker>"#
         );
     }
-    out.push_str("</defs>");
+    out.push_str("</defs>\n");
     for (lane, msg) in [
         (Lane::Terminal, Msg::LaneTerminal),
         (Lane::Network, Msg::LaneNetwork),
         (Lane::Host, Msg::LaneHost),
     ] {
         let x = lane.x();
-        let _ = write!(
+        let _ = writeln!(
             out,
             r#"<line class="lane" x1="{x}" y1="40" x2="{x}" y2="{height}"/><rect class="lane-head" x="{}" y="6" width="170" height="30" rx="6"/><text class="lane-title" x="{x}" y="26" text-anchor="middle">{}</text>"#,
             x - 85,
@@ -146,7 +147,7 @@ pub fn svg(t: &Transcript, lang: Lang, id: &str) -> String {
         );
     }
     for (from, to) in off_bands {
-        let _ = write!(
+        let _ = writeln!(
             out,
             r#"<rect class="off-band" x="{}" y="{from}" width="14" height="{}"/>"#,
             TERM_X - 7,
@@ -427,7 +428,7 @@ fn draw_frame(out: &mut String, f: &FrameEvent, lang: Lang, id: &str, mid: u32) 
         };
         let _ = write!(
             out,
-            r#"<path class="cross" d="M{a},{b} L{c},{d} M{a},{d} L{c},{b}"/><text class="drop-text" x="{tx}" y="{}" text-anchor="{anchor}">✕ {}</text>"#,
+            r#"<path class="cross" d="M{a},{b} L{c},{d} M{a},{d} L{c},{b}"/><text class="drop-text" x="{tx}" y="{}" text-anchor="{anchor}">{}</text>"#,
             line_y + 4,
             esc(&text),
             a = NET_X - 7,

@@ -114,7 +114,12 @@ fn failure(out: &mut String, lang: Lang, s: &ScenarioView) {
         } else {
             t(Msg::CheckFailed)
         };
-        let _ = writeln!(out, "- `{}` {note}. {}", v.check, lang.check_text(v.check));
+        let _ = writeln!(
+            out,
+            "- `{}` **{note}** — {}",
+            v.check,
+            lang.check_text(v.check)
+        );
         for f in &v.findings {
             let _ = writeln!(out, "  - {}", inline(f));
         }
