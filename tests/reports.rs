@@ -238,3 +238,47 @@ fn a_report_directory_that_cannot_be_created_is_an_error_naming_it() {
     );
     std::fs::remove_file(file).unwrap();
 }
+
+#[test]
+fn the_cli_writes_only_the_chosen_formats_in_the_chosen_language() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("reports-cli");
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_posfault"))
+        .args([
+            "run",
+            "--quiet",
+            "scenarios/reversal/reply-lost.yaml",
+            "--report",
+        ])
+        .arg(&dir)
+        .args(["--format", "md,json", "--lang", "zh-CN"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["report.json", "report.md"]);
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.starts_with("# posfault 故障测试报告"), "{md}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn format_and_lang_without_report_are_usage_errors() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_posfault"))
+        .args([
+            "run",
+            "scenarios/reversal/reply-lost.yaml",
+            "--lang",
+            "zh-CN",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--report <DIR>"));
+}

@@ -28,7 +28,6 @@ pub enum Lang {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Msg {
     Title,
-    Summary,
     Scenarios,
     Total,
     Passed,
@@ -49,11 +48,9 @@ pub enum Msg {
     NotMet,
     Evidence,
     NoRequirements,
-    Description,
     Verdicts,
     Check,
     Verdict,
-    Findings,
     Explanation,
     CheckOk,
     CheckFailedAsExpected,
@@ -65,7 +62,6 @@ pub enum Msg {
     Display,
     Advice,
     Cause,
-    Category,
     NoOutcomes,
     Mismatch,
     RunError,
@@ -101,7 +97,6 @@ pub enum Msg {
     Later,
     Journal,
     Checks,
-    Contents,
     NotReversedWarning,
     PendingWarning,
 }
@@ -133,7 +128,6 @@ impl Lang {
         use Msg::*;
         let (en, zh) = match m {
             Title => ("posfault fault report", "posfault 故障测试报告"),
-            Summary => ("Summary", "概要"),
             Scenarios => ("Scenarios", "场景"),
             Total => ("total", "共计"),
             Passed => ("passed", "通过"),
@@ -157,11 +151,9 @@ impl Lang {
             NotMet => ("NOT MET", "未满足"),
             Evidence => ("Evidence", "证据"),
             NoRequirements => ("No scenario declares requirements.", "没有场景声明需求。"),
-            Description => ("Description", "说明"),
             Verdicts => ("Verdicts", "检查结论"),
             Check => ("Check", "检查项"),
             Verdict => ("Verdict", "结论"),
-            Findings => ("Findings", "发现"),
             Explanation => ("What it requires", "检查要求"),
             CheckOk => ("passed", "通过"),
             CheckFailedAsExpected => (
@@ -179,7 +171,6 @@ impl Lang {
             Display => ("Terminal shows", "终端显示"),
             Advice => ("Advice", "处理建议"),
             Cause => ("Cause", "原因"),
-            Category => ("Category", "类别"),
             NoOutcomes => (
                 "The terminal reported no outcome.",
                 "终端未报告任何交易结果。",
@@ -224,7 +215,6 @@ impl Lang {
             Later => ("{d} later", "{d} 之后"),
             Journal => ("journal", "流水"),
             Checks => ("Checks", "检查"),
-            Contents => ("Contents", "目录"),
             NotReversedWarning => (
                 "The terminal did NOT reverse this sale: the cardholder may be charged. Check the host's journal before running the sale again.",
                 "终端未冲正此交易:持卡人可能已被扣款。重新交易前请先核对主机流水。",

@@ -514,6 +514,33 @@ mod tests {
     }
 
     #[test]
+    fn a_dropped_frame_ends_in_a_cross_naming_its_rule_and_power_loss_shades_the_terminal() {
+        use crate::check::fixtures::{frame, term, transcript};
+        use posfault_proxies::fault::Direction::{ToHost, ToTerminal};
+        let mut reply = frame(ToTerminal, "0210", "000001", Fate::Dropped);
+        if let EventKind::Link(LinkEvent::Frame(f)) = &mut reply {
+            f.rule = Some("lose-first-reply".into());
+        }
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (1010, term(TerminalEvent::PowerOff)),
+            (1020, reply),
+            (6010, term(TerminalEvent::PowerOn)),
+        ]);
+        let svg = svg(&t, Lang::En, "x");
+        assert!(svg.contains("DROPPED by lose-first-reply"), "{svg}");
+        assert!(svg.contains(r#"class="cross""#), "{svg}");
+        assert_eq!(
+            svg.matches("marker-end=").count(),
+            1,
+            "only the 0200 has an arrowhead"
+        );
+        assert_eq!(svg.matches(r#"class="off-band""#).count(), 1, "{svg}");
+        assert!(svg.contains("4.99s later"), "{svg}");
+        assert!(svg.contains("0200 STAN 000001") && svg.contains("0210 STAN 000001"));
+    }
+
+    #[test]
     fn wide_characters_count_wider() {
         assert!(text_width("超时超时") > text_width("abcd"));
     }
