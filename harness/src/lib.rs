@@ -12,6 +12,7 @@ pub mod declines;
 mod harness;
 pub mod host;
 pub mod money;
+pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod terminal;

@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::seeds::{Seeds, Shard};
 use crate::cli::{EXIT_FAIL, EXIT_PASS, EXIT_USAGE};
+use crate::report::{self, Format, Lang, ScenarioRun};
 use crate::runner::RunReport;
 use crate::scenario::{Scenario, load_file};
 use crate::timeline;
@@ -37,6 +38,15 @@ pub(crate) struct RunArgs {
     /// Print only verdict lines, not timelines.
     #[arg(long, short)]
     quiet: bool,
+    /// Write reports of the run into this directory.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Report formats, comma-separated (with --report).
+    #[arg(long, value_delimiter = ',', default_values = ["json", "junit", "md", "html"], requires = "report")]
+    format: Vec<Format>,
+    /// Language of the Markdown and HTML reports (with --report).
+    #[arg(long, default_value = "en", requires = "report")]
+    lang: Lang,
 }
 
 /// One (scenario, seed) run to make.
@@ -121,6 +131,18 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             } else {
                 failed += 1;
             }
+        }
+    }
+    if let Some(dir) = &args.report {
+        // Sources are read once per file (hashes), runs in the order they were made; a sweep's
+        // passing seeds carry verdicts and outcomes but no transcript.
+        let mut runs = Vec::with_capacity(items.len());
+        for (item, run) in items.iter().zip(reports) {
+            let (file, scenario) = &scenarios[item.scenario];
+            runs.push(ScenarioRun::from_file(file, scenario.clone(), run)?);
+        }
+        for path in report::write_all(dir, &args.format, args.lang, &runs)? {
+            eprintln!("report: {}", path.display());
         }
     }
     println!("{passed} passed, {failed} failed, {invalid} invalid");

@@ -30,6 +30,10 @@ pub struct Scenario {
     pub name: String,
     /// What the scenario proves, in a sentence or two.
     pub description: String,
+    /// Certification requirements the scenario evidences (free-text IDs such as `REV-01`, listed
+    /// in `docs/requirements.md`); reports group verdicts by them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<String>,
     /// The RNG seed; `--seed` and sweeps override it. Default 1.
     #[serde(default = "default_seed")]
     pub seed: u64,

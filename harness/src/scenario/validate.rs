@@ -45,6 +45,17 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
     for (path, msg) in validate_host(&s.host, "host.") {
         bad(path, msg);
     }
+    let mut reqs = BTreeSet::new();
+    for (i, r) in s.requirements.iter().enumerate() {
+        if r.is_empty() || r.chars().any(char::is_whitespace) {
+            bad(
+                format!("requirements[{i}]"),
+                format!("expected an ID without spaces like \"REV-01\", found {r:?}"),
+            );
+        } else if !reqs.insert(r.as_str()) {
+            bad(format!("requirements[{i}]"), format!("{r} is listed twice"));
+        }
+    }
     let cards: BTreeSet<&str> = s.host.cards.iter().map(|c| c.id.as_str()).collect();
 
     if s.schedule.is_empty() {
