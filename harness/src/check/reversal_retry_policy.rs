@@ -1,4 +1,4 @@
-//! `reversal_retry_policy`: an unacknowledged reversal is sent again, at most `reversal_retries`
+//! `reversal_retry_policy`: an unacknowledged reversal (no 0410, or a 0410 with RC 91/96) is sent again, at most `reversal_retries`
 //! more times in a row, each no sooner than `reversal_interval` after the previous attempt gave
 //! up (its reply timeout ran out, or its connection closed), and a reversal still unacknowledged
 //! goes out again before the next financial request. Field bugs this catches: no retry at all,
@@ -51,9 +51,12 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             if original_stan(f).is_none_or(|o| o != (tid.clone(), stan.clone())) {
                 continue;
             }
-            let acked = frames[i + 1..]
-                .iter()
-                .any(|&rsp| answers((at, f), rsp, timeout));
+            // Acknowledged means the host undid the sale or never had it (00, 25, 12); a 0410
+            // saying it is busy or down (91, 96) leaves the reversal due.
+            let acked = frames[i + 1..].iter().any(|&rsp| {
+                answers((at, f), rsp, timeout)
+                    && matches!(rsp.1.field(39), Some("00" | "25" | "12") | None)
+            });
             let closed = close_after(input, f.conn, at);
             let gave_up = at.duration() + timeout;
             let ended = At::from_duration(closed.map_or(gave_up, |c| c.duration().min(gave_up)));
@@ -201,6 +204,21 @@ mod tests {
         // Each attempt waits 60 s, then 10 s pause: sends 70 s apart.
         let t = transcript(vec![rev(61_000), rev(131_000), rev(201_000), rev(271_000)]);
         assert!(run(check, &t, &[]).is_empty(), "{:?}", run(check, &t, &[]));
+    }
+
+    #[test]
+    fn a_reversal_answered_91_must_still_be_retried() {
+        let mut busy = frame(ToTerminal, "0410", "000001", Fate::Forwarded);
+        if let EventKind::Link(posfault_proxies::link::LinkEvent::Frame(f)) = &mut busy {
+            f.fields.insert(39, "91".into());
+        }
+        let t = transcript(vec![rev(61_000), (61_020, busy)]);
+        let f = run(check, &t, &[]);
+        assert!(
+            f.iter()
+                .any(|f| f.contains("stopped after 1 unacknowledged send")),
+            "{f:?}"
+        );
     }
 
     #[test]

@@ -291,8 +291,10 @@ impl ReferenceTerminal {
         false
     }
 
-    /// One reversal send and the wait for its 0410. Any response code ends the attempt: the
-    /// host has seen the reversal. A late reply to the original is recorded and ignored.
+    /// One reversal send and the wait for its 0410. A late reply to the original is recorded and
+    /// ignored. Unlike NETPAY's code, which deletes the record on any response code, a 0410
+    /// saying the host is busy or down (91, 96) leaves the reversal due: deleting it then
+    /// leaves the cardholder charged.
     async fn reversal_exchange(
         &mut self,
         io: &TerminalIo,
@@ -316,7 +318,14 @@ impl ReferenceTerminal {
                 .map_err(|f| describe(io, f))?;
             let rsp_stan = rsp.text(11).unwrap_or_default();
             if rsp.mti().to_string() == "0410" && rsp.field(11) == rec.message.field(11) {
-                return Ok(rsp.text(39).unwrap_or_default().to_string());
+                let rc = rsp.text(39).unwrap_or_default().to_string();
+                // 00: reversed. 25 / 12: the host has no such sale, so nothing is charged.
+                // Anything else (91, 96...) means the host could not act on it now: the
+                // reversal stays due, as the money may still be taken.
+                return match rc.as_str() {
+                    "00" | "25" | "12" => Ok(rc),
+                    _ => Err(format!("host answered RC {rc}: not reversed yet")),
+                };
             }
             if rsp.mti().is_request() || rsp_stan != rec.stan {
                 return Err(format!(
