@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! posfault: a chaos and network-fault testing harness for card-payment (ISO 8583) links.
 //!
 //! A [`scenario::Scenario`] names a terminal, a host, faults on the link between them, a
