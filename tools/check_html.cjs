@@ -30,10 +30,13 @@ async function check(browser, file, outDir) {
   if (ladders !== scenarios) problems.push(`${ladders} ladders for ${scenarios} scenarios`);
   const rows = await page.locator('#scenarios tbody tr').count();
   if (rows !== scenarios) problems.push(`${rows} table rows for ${scenarios} scenarios`);
-  // Every ladder must have drawn something: lanes and at least one arrow.
+  // Every ladder must have drawn something: a frame arrow or, for a story with no frames
+  // (the terminal could not connect at all), a note on a lane. The report must have arrows.
   const empty = await page.$$eval('svg.ladder', (svgs) =>
-    svgs.filter((s) => s.querySelectorAll('g.frame line').length === 0).length);
-  if (empty > 0) problems.push(`${empty} ladders without a frame arrow`);
+    svgs.filter((s) => s.querySelectorAll('g.frame line, g.note').length === 0).length);
+  if (empty > 0) problems.push(`${empty} ladders that draw nothing`);
+  const arrows = await page.locator('svg.ladder g.frame line').count();
+  if (arrows === 0) problems.push('no frame arrow in any ladder');
 
   await page.screenshot({ path: path.join(outDir, `summary-${name}.png`) });
   const failed = page.locator('section.scenario.fail svg.ladder');
