@@ -24,6 +24,6 @@ pub mod wire;
 pub use harness::{Harness, LoadError, Report};
 pub use posfault_proxies as proxies;
 pub use terminal::{
-    Command, Dialer, Outcome, ReferenceTerminal, SaleCommand, Store, Terminal, TerminalEvent,
-    TerminalIo,
+    Command, Dialer, Outcome, ReferenceTerminal, SaleCommand, SettleCommand, Store, Terminal,
+    TerminalEvent, TerminalIo,
 };

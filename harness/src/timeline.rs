@@ -87,7 +87,14 @@ fn line(kind: &EventKind) -> String {
                 amount,
                 card,
             } => {
-                format!("{op} {txn} on {terminal}: amount {amount}, card {card}")
+                if card.is_empty() {
+                    format!("{op} {txn} on {terminal}")
+                } else {
+                    format!("{op} {txn} on {terminal}: amount {amount}, card {card}")
+                }
+            }
+            TerminalEvent::Unsupported { txn, op } => {
+                format!("{op} {txn}: not supported by this terminal")
             }
             TerminalEvent::ConnectFailed { stan, error } => {
                 format!("connect failed (STAN {stan}): {error}")

@@ -34,6 +34,11 @@ impl Terminal for ShopTerminal {
             while let Some(cmd) = io.schedule.next().await {
                 match cmd {
                     Command::Sale(sale) => self.sale(io, &sale).await,
+                    // ShopTerminal does not settle; it says so rather than pretend.
+                    other => io.note(posfault::TerminalEvent::Unsupported {
+                        txn: other.txn().into(),
+                        op: other.op().into(),
+                    }),
                 }
             }
         })

@@ -185,7 +185,7 @@ pub(crate) fn answers(
 
 /// The terminal (field 41) each transaction was handed to, from the harness's own command
 /// records. Falls back to the scenario's terminal id for transactions it did not hand out.
-pub(crate) struct Terminals(std::collections::BTreeMap<String, String>, String);
+pub(crate) struct Terminals(std::collections::BTreeMap<String, (String, String)>, String);
 
 impl Terminals {
     pub(crate) fn of(input: &CheckInput<'_>) -> Self {
@@ -193,9 +193,9 @@ impl Terminals {
             .transcript
             .terminal_events()
             .filter_map(|(_, e)| match e {
-                crate::terminal::TerminalEvent::Command { terminal, txn, .. } => {
-                    Some((txn.clone(), terminal.clone()))
-                }
+                crate::terminal::TerminalEvent::Command {
+                    terminal, txn, op, ..
+                } => Some((txn.clone(), (terminal.clone(), op.clone()))),
                 _ => None,
             })
             .collect();
@@ -204,7 +204,13 @@ impl Terminals {
 
     /// The terminal id of a transaction.
     pub(crate) fn get(&self, txn: &str) -> &str {
-        self.0.get(txn).map_or(self.1.as_str(), String::as_str)
+        self.0.get(txn).map_or(self.1.as_str(), |(t, _)| t.as_str())
+    }
+
+    /// Whether the transaction moves money (a sale), as opposed to settling a batch. Outcomes
+    /// the harness did not hand out count as sales.
+    pub(crate) fn is_financial(&self, txn: &str) -> bool {
+        self.0.get(txn).is_none_or(|(_, op)| op == "sale")
     }
 }
 

@@ -13,6 +13,9 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     let terminals = Terminals::of(input);
     let mut findings = Vec::new();
     for (at, o) in input.transcript.outcomes() {
+        if !terminals.is_financial(&o.txn) {
+            continue;
+        }
         let fate = fates.get(&(terminals.get(&o.txn).to_string(), o.stan.clone()));
         let said = format!(
             "{} (STAN {}) reported \"{}\" at {at}",

@@ -255,6 +255,7 @@ fn terminal_note(e: &TerminalEvent, lang: Lang) -> (String, &'static str) {
             };
             (format!("{op} {txn} · {amount} · {card}"), "cmd")
         }
+        TerminalEvent::Unsupported { txn, op } => (format!("{op} {txn}: unsupported"), "alert"),
         TerminalEvent::ConnectFailed { stan, .. } => (
             format!("✕ {} · STAN {stan}", t(Msg::ConnectFailed)),
             "alert",

@@ -22,8 +22,8 @@ use crate::runner::power::{PowerAction, PowerPlan};
 use crate::runner::report::RunReport;
 use crate::scenario::{Scenario, Step};
 use crate::terminal::{
-    CardData, Command, ReferenceTerminal, SaleCommand, Schedule, SimDialer, Store, Terminal,
-    TerminalConfig, TerminalIo,
+    CardData, Command, ReferenceTerminal, SaleCommand, Schedule, SettleCommand, SimDialer, Store,
+    Terminal, TerminalConfig, TerminalIo,
 };
 use crate::transcript::Recorder;
 use crate::wire::Wire;
@@ -263,6 +263,10 @@ fn commands(scenario: &Scenario, offset: Duration, suffix: Option<&str>) -> Vec<
                     },
                 }))
             }
+            Step::Settle(s) => Some(Command::Settle(SettleCommand {
+                txn: format!("{}{}", s.id, suffix.unwrap_or_default()),
+                at: s.at.get() + offset,
+            })),
             Step::PowerCycle(_) => None,
         })
         .collect()

@@ -184,6 +184,9 @@ pub enum Step {
     Sale(Sale),
     /// Cut the terminal's power and restore it: volatile memory is lost, the store survives.
     PowerCycle(PowerCycle),
+    /// Close the batch: 0500 with the terminal's totals; on a mismatch (95), upload the batch
+    /// (0320, one per transaction).
+    Settle(Settle),
 }
 
 impl Step {
@@ -191,6 +194,7 @@ impl Step {
     pub fn id(&self) -> Option<&str> {
         match self {
             Step::Sale(s) => Some(&s.id),
+            Step::Settle(s) => Some(&s.id),
             Step::PowerCycle(_) => None,
         }
     }
@@ -228,6 +232,16 @@ pub struct FrameTrigger {
     /// The n-th such frame (1-based). Default 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nth: Option<u32>,
+}
+
+/// A settlement.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settle {
+    /// Id the settlement's outcome is reported under.
+    pub id: String,
+    /// When it starts, from the run's start.
+    pub at: Dur,
 }
 
 /// A sale.

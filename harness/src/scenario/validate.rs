@@ -76,6 +76,7 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
             );
         }
         match step {
+            Step::Settle(_) => {}
             Step::PowerCycle(p) => {
                 if p.at.is_some() == p.after.is_some() {
                     bad(

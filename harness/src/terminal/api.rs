@@ -33,11 +33,23 @@ pub struct SaleCommand {
     pub card: CardData,
 }
 
+/// A settlement the terminal is asked to make.
+#[derive(Debug, Clone)]
+pub struct SettleCommand {
+    /// Id reported back in the outcome.
+    pub txn: String,
+    /// When it is due, from the run's start.
+    pub at: Duration,
+}
+
 /// What a terminal is asked to do.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Command {
     /// A purchase.
     Sale(SaleCommand),
+    /// Close the batch.
+    Settle(SettleCommand),
 }
 
 impl Command {
@@ -45,6 +57,23 @@ impl Command {
     pub fn at(&self) -> Duration {
         match self {
             Command::Sale(s) => s.at,
+            Command::Settle(s) => s.at,
+        }
+    }
+
+    /// The id the outcome is reported under.
+    pub fn txn(&self) -> &str {
+        match self {
+            Command::Sale(s) => &s.txn,
+            Command::Settle(s) => &s.txn,
+        }
+    }
+
+    /// The operation's name, as transcripts write it.
+    pub fn op(&self) -> &'static str {
+        match self {
+            Command::Sale(_) => "sale",
+            Command::Settle(_) => "settle",
         }
     }
 }
@@ -89,6 +118,13 @@ impl Schedule {
                 op: "sale".into(),
                 amount: s.amount,
                 card: s.pan.masked(),
+            },
+            Command::Settle(s) => TerminalEvent::Command {
+                terminal: self.terminal.clone(),
+                txn: s.txn.clone(),
+                op: "settle".into(),
+                amount: Amount(0),
+                card: String::new(),
             },
         });
         Some(cmd)

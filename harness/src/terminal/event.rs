@@ -186,6 +186,13 @@ pub enum TerminalEvent {
         /// Masked PAN.
         card: String,
     },
+    /// The terminal does not implement a command it was given, and reports no outcome for it.
+    Unsupported {
+        /// Transaction id.
+        txn: String,
+        /// The operation.
+        op: String,
+    },
     /// The terminal could not connect.
     ConnectFailed {
         /// STAN of the request or reversal that could not be sent.

@@ -114,6 +114,37 @@ pub fn reversal(original: &Message, reason: &str) -> Message {
     m
 }
 
+/// A settlement request (0500) with the batch totals (ISO 8583:1987 fields 74/76 counts and
+/// 86/88 amounts; this terminal only sells, so credits are zero).
+pub fn settlement(ids: &Ids<'_>, stan: &str, debits: u64, amount: i64, stamp: &Stamp) -> Message {
+    let mut m = Message::with_capacity(mti("0500"), 10, 96);
+    m.set(3, "920000") // processing code: settlement
+        .set(7, &stamp.transmission) // transmission date and time
+        .set(11, stan) // STAN
+        .set(12, &stamp.time) // local time
+        .set(13, &stamp.date) // local date
+        .set(41, ids.terminal) // terminal id
+        .set(42, ids.merchant) // merchant id
+        .set(74, format!("{:010}", 0)) // credits, number
+        .set(76, format!("{debits:010}")) // debits, number
+        .set(86, format!("{:016}", 0)) // credits, amount
+        .set(88, format!("{amount:016}")); // debits, amount
+    m
+}
+
+/// One batch upload message (0320) for a sale of the batch, identified by its own STAN and
+/// date so the host can match it.
+pub fn upload(ids: &Ids<'_>, item: &crate::terminal::store::BatchItem) -> Message {
+    let mut m = Message::with_capacity(mti("0320"), 8, 64);
+    m.set(3, "000000") // processing code: purchase
+        .set(4, format!("{:012}", item.amount.max(0))) // amount
+        .set(11, &item.stan) // STAN of the sale
+        .set(13, &item.date) // its local date
+        .set(41, ids.terminal) // terminal id
+        .set(42, ids.merchant); // merchant id
+    m
+}
+
 fn mti(s: &str) -> Mti {
     s.parse().expect("constant MTI")
 }

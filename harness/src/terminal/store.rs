@@ -25,6 +25,18 @@ pub struct Store(Arc<Mutex<BTreeMap<String, Vec<u8>>>>);
 
 const STAN_KEY: &str = "reference/last_stan";
 const REVERSAL_KEY: &str = "reference/reversal";
+const BATCH_KEY: &str = "reference/batch";
+
+/// One approved transaction in the open batch, as settlement and batch upload need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchItem {
+    /// Its STAN.
+    pub stan: String,
+    /// Its local date (field 13), which with the STAN identifies it at the host.
+    pub date: String,
+    /// Its amount in minor units.
+    pub amount: i64,
+}
 
 impl Store {
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
@@ -56,6 +68,35 @@ impl Store {
         let next = last % 999_999 + 1;
         map.insert(STAN_KEY.into(), next.to_string().into_bytes());
         format!("{next:06}")
+    }
+
+    /// Adds an approved sale to the open batch.
+    pub fn batch_add(&self, item: BatchItem) {
+        let mut bytes = self.get(BATCH_KEY).unwrap_or_default();
+        bytes
+            .extend_from_slice(format!("{},{},{}\n", item.stan, item.date, item.amount).as_bytes());
+        self.put(BATCH_KEY, bytes);
+    }
+
+    /// The open batch, oldest first.
+    pub fn batch(&self) -> Vec<BatchItem> {
+        let bytes = self.get(BATCH_KEY).unwrap_or_default();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter_map(|l| {
+                let mut p = l.split(',');
+                Some(BatchItem {
+                    stan: p.next()?.to_string(),
+                    date: p.next()?.to_string(),
+                    amount: p.next()?.parse().ok()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Closes the batch.
+    pub fn batch_clear(&self) {
+        self.delete(BATCH_KEY);
     }
 
     /// Stores a reversal record, replacing any earlier one.
