@@ -76,18 +76,7 @@ fn invalid_scenario_exits_two_naming_file_line_column_and_fix() {
 fn a_check_that_fails_exits_one_and_prints_a_replay_command() {
     let dir = tempdir();
     let file = dir.join("unexpected.yaml");
-    let defect = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../scenarios/defects/no-reversal-on-timeout.yaml"),
-    )
-    .unwrap();
-    // The same defect, but the scenario no longer admits the check failure.
-    let admitted: String = defect
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("failing_checks:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(&file, admitted).unwrap();
+    write_unadmitted_defect(&file);
     let o = posfault(&["run", "--quiet", file.to_str().unwrap()]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}{err}");
@@ -110,6 +99,22 @@ fn missing_path_is_a_usage_error() {
     );
 }
 
+/// Writes the no-reversal defect scenario to `file` without its `failing_checks`: the same
+/// defect, but the scenario no longer admits the check failures, so the run must fail.
+fn write_unadmitted_defect(file: &Path) {
+    let defect = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scenarios/defects/no-reversal-on-timeout.yaml"),
+    )
+    .unwrap();
+    let unadmitted: String = defect
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("failing_checks:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(file, unadmitted).unwrap();
+}
+
 /// A fresh directory under the target dir, removed by each test that makes one.
 fn tempdir() -> std::path::PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -127,17 +132,7 @@ fn tempdir() -> std::path::PathBuf {
 fn seed_sweep_lists_each_failing_seed_with_a_replay_command() {
     let dir = tempdir();
     let file = dir.join("unexpected.yaml");
-    let defect = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../scenarios/defects/no-reversal-on-timeout.yaml"),
-    )
-    .unwrap();
-    let admitted: String = defect
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("failing_checks:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(&file, admitted).unwrap();
+    write_unadmitted_defect(&file);
     let o = posfault(&[
         "run",
         "--seeds",

@@ -39,16 +39,22 @@ impl std::error::Error for ScenarioError {}
 
 /// Loads and validates a scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, Vec<ScenarioError>> {
+    let (text, file) = read(path)?;
+    load_str(&text, &file)
+}
+
+/// A file's text and the name errors give it.
+fn read(path: &Path) -> Result<(String, String), Vec<ScenarioError>> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![ScenarioError {
-            file: file.clone(),
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok((text, file)),
+        Err(e) => Err(vec![ScenarioError {
+            file,
             location: None,
             path: String::new(),
             message: format!("cannot read the file: {e}"),
-        }]
-    })?;
-    load_str(&text, &file)
+        }]),
+    }
 }
 
 /// Parses and validates scenario text; `file` names it in errors.
@@ -59,15 +65,7 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, Vec<ScenarioError>> 
 /// Loads and validates a host configuration file of its own (the `host:` section of a
 /// scenario, without the `host:` key), for `posfault host`.
 pub fn load_host_file(path: &Path) -> Result<HostConfig, Vec<ScenarioError>> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![ScenarioError {
-            file: file.clone(),
-            location: None,
-            path: String::new(),
-            message: format!("cannot read the file: {e}"),
-        }]
-    })?;
+    let (text, file) = read(path)?;
     load_host_str(&text, &file)
 }
 
