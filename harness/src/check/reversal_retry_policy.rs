@@ -103,7 +103,11 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
                 continue;
             }
             let next_round = rounds.get(n + 1);
-            if round.len() < max_in_a_row && next_round.is_none() {
+            // Sends that never reached the proxy (the connect failed, or the link lost them) are
+            // only known from the terminal's own notes. They can withdraw this finding, never
+            // make one: a terminal cannot hide a missing retry by noting nothing.
+            let unseen = noted_attempts(input, &stan, last.at);
+            if round.len() + unseen < max_in_a_row && next_round.is_none() {
                 findings.push(format!(
                     "reversal of STAN {stan} stopped after {} unacknowledged send(s), the last at {} (conn {}); \
                      the policy is to retry up to {} times until the host acknowledges",
@@ -114,6 +118,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
                 ));
             }
             if next_round.is_none()
+                && unseen == 0
                 && let Some((at, f)) = frames.iter().find(|(at, f)| {
                     *at > last.at
                         && f.dir == Direction::ToHost
@@ -149,6 +154,21 @@ fn original_stan(f: &FrameEvent) -> Option<(String, String)> {
                 stan.to_string(),
             )
         })
+}
+
+/// How many reversal sends (or failed connects for one) of `stan` the terminal noted after
+/// `after`. The notes carry no terminal id, so in a fleet another member's STAN can be counted
+/// too; that too can only withdraw a finding.
+fn noted_attempts(input: &CheckInput<'_>, stan: &str, after: At) -> usize {
+    input
+        .transcript
+        .terminal_events()
+        .filter(|(at, e)| {
+            *at > after
+                && matches!(e, TerminalEvent::ReversalSent { stan: s, .. }
+                    | TerminalEvent::ConnectFailed { stan: s, .. } if s == stan)
+        })
+        .count()
 }
 
 fn command_times(input: &CheckInput<'_>, tid: &str) -> Vec<At> {
@@ -219,6 +239,23 @@ mod tests {
                 .any(|f| f.contains("stopped after 1 unacknowledged send")),
             "{f:?}"
         );
+    }
+
+    #[test]
+    fn retries_that_never_reached_the_proxy_count_when_the_terminal_noted_them() {
+        let failed = || {
+            crate::check::fixtures::term(TerminalEvent::ConnectFailed {
+                stan: "000001".into(),
+                error: "connection refused".into(),
+            })
+        };
+        let t = transcript(vec![
+            rev(61_000),
+            (131_000, failed()),
+            (141_000, failed()),
+            (151_000, failed()),
+        ]);
+        assert!(run(check, &t, &[]).is_empty(), "{:?}", run(check, &t, &[]));
     }
 
     #[test]

@@ -50,6 +50,14 @@ enum Command {
     Wire(wire::WireArgs),
 }
 
+impl Cli {
+    /// Whether the command serves sockets until stopped (`proxy`, `host`). Those keep Rust's
+    /// ignored SIGPIPE, so a peer that goes away is an I/O error to handle, never a signal.
+    pub fn serves(&self) -> bool {
+        matches!(self.command, Command::Proxy(_) | Command::Host(_))
+    }
+}
+
 /// Runs a parsed command line.
 pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
