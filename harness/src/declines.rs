@@ -14,7 +14,19 @@ use serde::{Deserialize, Serialize};
 const DECLINES_YAML: &str = include_str!("../data/declines.yaml");
 
 /// How a failure must be reported, and whether retrying can help.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// The card or account says no; retrying the same card will not help.

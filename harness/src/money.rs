@@ -99,6 +99,23 @@ impl<'de> Deserialize<'de> for Amount {
     }
 }
 
+/// Described as the decimal string scenarios write, not as the minor units inside: an editor
+/// then flags `amount: 12.34` (a float) as the loader does.
+impl schemars::JsonSchema for Amount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Amount".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": r"^-?[0-9]{1,15}\.[0-9]{2}$",
+            "description": "An amount as a quoted decimal string with exactly two decimals (\"12.34\"); numbers are refused so no float rounding creeps in.",
+            "examples": ["12.34", "100.00"],
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,6 +58,27 @@ impl<'de> Deserialize<'de> for Dur {
     }
 }
 
+/// The humantime units `Dur` accepts, longest first so a regex alternation takes the whole word.
+const UNITS: &str = "nanos|nsec|ns|usec|us|µs|millis|msec|ms|seconds|second|secs|sec|s|minutes|minute|mins|min|m|hours|hour|hrs|hr|h|days|day|d|weeks|week|wks|wk|w|months|month|M|years|year|yrs|yr|y";
+
+/// Described as what a scenario writes, a string with a unit, not as the `Duration` inside: an
+/// editor then flags `timeout: 30` as the user types it, as the loader would.
+impl schemars::JsonSchema for Dur {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let pattern = format!(r"^\s*([0-9]+(\.[0-9]+)?\s*({UNITS})\s*)+$");
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": pattern,
+            "description": "A duration with its unit: \"250ms\", \"30s\", \"1m 30s\", \"1h\". A bare number is refused: seconds or milliseconds would be a guess.",
+            "examples": ["250ms", "30s", "1m 30s"],
+        })
+    }
+}
+
 struct DurVisitor;
 
 impl DurVisitor {

@@ -5,6 +5,7 @@ mod check;
 mod host;
 mod proxy;
 mod run;
+mod schema;
 pub mod seeds;
 mod wire;
 
@@ -48,6 +49,8 @@ enum Command {
     Host(host::HostArgs),
     /// Decode or encode ISO 8583 frames (dialects iso87, iso87-ascii, cup).
     Wire(wire::WireArgs),
+    /// Print the JSON Schema of scenario files, for editors.
+    Schema,
 }
 
 impl Cli {
@@ -67,5 +70,6 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Proxy(args) => proxy::run(args),
         Command::Host(args) => host::run(args),
         Command::Wire(args) => wire::run(args),
+        Command::Schema => schema::run(),
     }
 }

@@ -9,7 +9,7 @@ use posfault_proxies::dur::Dur;
 use serde::{Deserialize, Serialize};
 
 /// Capacity settings.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CapacityConfig {
     /// Most requests worked on at once; at least 1.
@@ -23,7 +23,7 @@ pub struct CapacityConfig {
 }
 
 /// Background load from other terminals, `from` inclusive, `until` exclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Load {
     /// Start, from the run's start.
@@ -35,7 +35,9 @@ pub struct Load {
 }
 
 /// What the host does with a request beyond its capacity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum WhenFull {
     /// System malfunction / host busy (96).

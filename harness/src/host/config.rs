@@ -13,7 +13,7 @@ use crate::host::risk::RiskRule;
 use crate::money::Amount;
 
 /// The reference host's configuration.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HostConfig {
     /// Registered merchants and their terminals. Empty: every merchant and terminal is
@@ -55,7 +55,7 @@ pub struct HostConfig {
 
 /// A sale approved before the run (e.g. by a terminal whose memory was since replaced, so its
 /// STAN counter starts again).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PastSale {
     /// Terminal id (field 41).
@@ -73,7 +73,7 @@ fn default_pin_tries() -> u32 {
 }
 
 /// A merchant and its terminals.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MerchantConfig {
     /// Merchant id, field 42 (15 characters).
@@ -86,7 +86,9 @@ pub struct MerchantConfig {
 }
 
 /// A merchant's standing with the acquirer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MerchantStatus {
     /// Trading.
@@ -99,7 +101,7 @@ pub enum MerchantStatus {
 }
 
 /// A terminal registered to a merchant.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TerminalEntry {
     /// Terminal id, field 41 (8 characters).
@@ -118,7 +120,7 @@ fn yes() -> bool {
 }
 
 /// One account.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountConfig {
     /// Account id, referenced by cards.
@@ -139,7 +141,7 @@ fn is_zero(a: &Amount) -> bool {
 
 /// An account's limits. Daily limits count approved, unreversed debits of the run's calendar
 /// day.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// Largest single debit (61 above it).
@@ -160,7 +162,7 @@ impl Limits {
 }
 
 /// One card.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CardConfig {
     /// Card id, referenced by the schedule; keeps PANs in one place.
@@ -175,6 +177,8 @@ pub struct CardConfig {
         deserialize_with = "crate::host::secret::optional",
         skip_serializing
     )]
+    // A plain string to editors: the secret reader refuses `~` as it refuses numbers.
+    #[schemars(with = "String", regex(pattern = r"^[0-9]{2}(0[1-9]|1[0-2])$"))]
     pub expiry: Option<String>,
     /// Default `active`.
     #[serde(default)]
@@ -186,6 +190,8 @@ pub struct CardConfig {
         deserialize_with = "crate::host::secret::optional",
         skip_serializing
     )]
+    // A plain string to editors: the secret reader refuses `~` as it refuses numbers.
+    #[schemars(with = "String", regex(pattern = r"^[0-9]{4,12}$"))]
     pub pin: Option<String>,
     /// Transaction types the card allows; others decline 57. Default: all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -196,7 +202,9 @@ pub struct CardConfig {
 }
 
 /// A card's status on the host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CardStatus {
     /// Usable.
@@ -213,7 +221,9 @@ pub enum CardStatus {
 }
 
 /// How a card was read (field 22, POS entry mode).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryMode {
     /// Chip read, PIN capable (`051`).
@@ -240,7 +250,9 @@ impl EntryMode {
 }
 
 /// A transaction type, carried in the first two digits of the processing code (field 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TxnType {
     /// Goods and services (`00`): a debit.
@@ -287,7 +299,9 @@ impl TxnType {
 }
 
 /// The reply to a reversal of a transaction the host has no record of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum UnknownReversal {
     /// Acknowledge it: there is nothing to undo (most hosts).

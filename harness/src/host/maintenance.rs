@@ -8,7 +8,7 @@ use posfault_proxies::dur::Dur;
 use serde::{Deserialize, Serialize};
 
 /// One maintenance window, `from` inclusive, `until` exclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Window {
     /// Start, from the run's start.
@@ -20,7 +20,7 @@ pub struct Window {
 }
 
 /// How the host behaves during a window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Nothing listens: connecting fails, so the terminal knows nothing was sent.

@@ -84,6 +84,23 @@ impl<'de> Deserialize<'de> for Pan {
     }
 }
 
+/// Described as the quoted digit string scenarios write (never a number, whose error would echo
+/// the PAN).
+impl schemars::JsonSchema for Pan {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Pan".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]{12,19}$",
+            "description": "A card number: 12 to 19 digits, quoted. Use Luhn-valid test PANs (one that fails Luhn declines 14).",
+            "examples": ["4761739001010010"],
+        })
+    }
+}
+
 /// Whether `digits` passes the Luhn (mod 10) check card numbers carry.
 pub fn luhn_ok(digits: &str) -> bool {
     let mut sum = 0;

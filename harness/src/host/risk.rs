@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::money::Amount;
 
 /// One rule; `name` is written in the journal when it fires.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RiskRule {
     /// A single debit above `amount`: `{name: big, kind: amount_over, amount: "500.00"}`.

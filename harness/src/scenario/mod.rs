@@ -4,6 +4,7 @@
 mod faults_file;
 mod load;
 mod locate;
+mod schema;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use faults_file::load_faults_file;
 pub use load::{ScenarioError, load_file, load_host_file, load_host_str, load_str};
+pub use schema::scenario_schema;
 
 use crate::check::CheckId;
 use crate::declines::Category;
@@ -23,7 +25,7 @@ use crate::money::Amount;
 use crate::terminal::{FailReason, ReversalState, TerminalConfig, TxnResult};
 
 /// One fault story: who talks, over what, which faults hit, what happens, what must be seen.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Short identifier, shown in verdict lines.
@@ -66,7 +68,10 @@ pub struct Scenario {
     pub faults: Vec<Rule>,
     /// What the terminal is asked to do, and when. Each step is a one-key map
     /// (`- sale: {...}`); serde_yaml 0.9 wants YAML tags for enums unless told otherwise.
+    // schemars would take the serde `with` path for a type; `Step`'s own derived schema (an
+    // externally tagged enum) is exactly that one-key map, as tests/schema.rs pins.
     #[serde(with = "serde_yaml::with::singleton_map_recursive")]
+    #[schemars(with = "Vec<Step>")]
     pub schedule: Vec<Step>,
     /// What must be seen for the scenario to pass.
     #[serde(default)]
@@ -87,7 +92,7 @@ fn default_time_limit() -> Dur {
 
 /// The simulated network: turmoil's own impairments, below the fault proxy. What each setting
 /// maps to in turmoil 0.7 is said on the field.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Network {
     /// One-way latency of every hop (terminal-proxy, proxy-host). Default `5ms`. turmoil's
@@ -109,7 +114,7 @@ pub struct Network {
 }
 
 /// Random link failures.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Loss {
     /// Probability, per tick, that a working link fails.
@@ -124,7 +129,7 @@ fn one() -> f64 {
 }
 
 /// A node of the simulation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Node {
     /// The terminal under test.
@@ -147,7 +152,7 @@ impl Node {
 }
 
 /// A partition between two nodes for a time window.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Partition {
     /// The two nodes, e.g. `[proxy, host]`.
@@ -177,7 +182,7 @@ impl Default for Network {
 }
 
 /// One step of the schedule.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
     /// A purchase (0200).
@@ -201,7 +206,7 @@ impl Step {
 }
 
 /// A power cut at a time, or right after a frame passes the proxy.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PowerCycle {
     /// Cut power at this time from the run's start.
@@ -220,7 +225,7 @@ fn default_off_for() -> Dur {
 }
 
 /// Which frame, seen by the proxy, triggers a step.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FrameTrigger {
     /// Frames travelling this way.
@@ -235,7 +240,7 @@ pub struct FrameTrigger {
 }
 
 /// A settlement.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Settle {
     /// Id the settlement's outcome is reported under.
@@ -245,7 +250,7 @@ pub struct Settle {
 }
 
 /// A sale.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sale {
     /// Transaction id, unique in the scenario; outcomes and expectations use it.
@@ -268,11 +273,13 @@ pub struct Sale {
         deserialize_with = "crate::host::secret::optional",
         skip_serializing
     )]
+    // A plain string to editors: the secret reader refuses `~` as it refuses numbers.
+    #[schemars(with = "String", regex(pattern = r"^[0-9]{4,12}$"))]
     pub pin: Option<String>,
 }
 
 /// What must hold for the scenario to pass.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// Outcome per transaction id; only the given parts are compared.
@@ -285,7 +292,7 @@ pub struct Expect {
 }
 
 /// The parts of an outcome a scenario pins.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectedOutcome {
     /// approved, declined or failed.

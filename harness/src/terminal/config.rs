@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Defaults follow field practice (see `shared/domain/terminal-rules.md`): reply timeout 60 s,
 /// connect timeout 30 s, reversal resent up to 3 times, 10 s apart.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TerminalConfig {
     /// Terminal id, field 41: 8 characters. Default `TERM0001`.
@@ -91,7 +91,9 @@ fn default_reversal_interval() -> Dur {
 
 /// When a terminal writes the reversal record. Both are seen in field terminals: before the send
 /// is safest; right after a successful send (NETPAY) also survives a power cut while waiting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ReversalSave {
     /// Written before the request leaves.
@@ -102,7 +104,9 @@ pub enum ReversalSave {
 }
 
 /// A known terminal bug, switchable so scenarios can prove the checks catch it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Defect {
     /// After a reply timeout the terminal forgets the sale instead of reversing it, leaving the
@@ -127,7 +131,7 @@ pub enum Defect {
 }
 
 /// Several terminals running the same schedule in one simulated node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fleet {
     /// How many terminals, 2 to 9999.

@@ -8,7 +8,7 @@ use crate::declines::{self, Category};
 use crate::money::Amount;
 
 /// The terminal's verdict on a transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TxnResult {
     /// The host approved it (RC 00).
@@ -20,7 +20,7 @@ pub enum TxnResult {
 }
 
 /// Why a transaction failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FailReason {
     /// No reply in time, or the connection was lost after the request was sent.
@@ -32,7 +32,7 @@ pub enum FailReason {
 }
 
 /// Where the reversal of a failed transaction stands when the terminal reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReversalState {
     /// The host acknowledged the reversal.

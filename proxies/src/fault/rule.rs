@@ -10,7 +10,9 @@ use crate::fault::engine::FrameView;
 use crate::wire::Mti;
 
 /// Which way a frame travels through the proxy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// From the terminal towards the host (requests, advices, reversals).
@@ -38,7 +40,7 @@ impl Direction {
 }
 
 /// One fault rule. Rules are evaluated in order; the first whose matcher accepts a frame fires.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// Shown in the transcript every time the rule fires.
@@ -55,7 +57,7 @@ pub struct Rule {
 ///
 /// Defaults: any direction, any MTI, any field values, every occurrence, any connection, any
 /// time, always (probability 1), no cap.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Matcher {
     /// Only frames travelling this way.

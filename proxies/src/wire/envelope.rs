@@ -104,6 +104,23 @@ impl<'de> serde::Deserialize<'de> for Envelope {
     }
 }
 
+/// Described as the hex string scenarios write: the TPDU ID `60`, then destination and source
+/// (10 digits in all), optionally followed by the 6-byte header (22 digits).
+impl schemars::JsonSchema for Envelope {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Envelope".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^60[0-9A-Fa-f]{8}([0-9A-Fa-f]{12})?$",
+            "description": "TPDU as hex (10 digits, starting 60), optionally followed by the 6-byte UnionPay header (22 digits in all).",
+            "examples": ["6000030000", "6000030000603100000000"],
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

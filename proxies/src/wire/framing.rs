@@ -35,7 +35,17 @@ use tokio_util::codec::{Decoder, Encoder};
 pub const DEFAULT_MAX_FRAME: usize = u16::MAX as usize;
 
 /// How frames are delimited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum Framing {
     /// A 2-byte big-endian binary length.
     #[default]

@@ -88,6 +88,22 @@ impl<'de> serde::Deserialize<'de> for Mti {
     }
 }
 
+/// Described as the string scenarios write, four digits, not as the byte array inside.
+impl schemars::JsonSchema for Mti {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Mti".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]{4}$",
+            "description": "A message type indicator: four digits, quoted so the leading zero survives (\"0200\").",
+            "examples": ["0200", "0210", "0400"],
+        })
+    }
+}
+
 /// A decoded message: MTI plus field values by number.
 ///
 /// Values are what the field means, not how a dialect packs it: ASCII fields hold their text,

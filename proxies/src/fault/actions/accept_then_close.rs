@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::fault::actions::{ConnAction, ConnEffect};
 
 /// See the module documentation.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptThenClose {}
 

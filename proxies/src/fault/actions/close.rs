@@ -9,7 +9,7 @@ use crate::fault::actions::{Control, Effect, Fate, FaultAction};
 use crate::fault::engine::FrameView;
 
 /// Stops the frame, then `Control::Close`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Close {}
 

@@ -13,7 +13,7 @@ use crate::wire::encode;
 use crate::wire::mask::masked_value;
 
 /// What kind of damage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CorruptHow {
     /// Invert one byte of the message (`offset`, or a random one).
@@ -30,7 +30,7 @@ pub enum CorruptHow {
 }
 
 /// Damages the matching frame.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Corrupt {
     /// The kind of damage.

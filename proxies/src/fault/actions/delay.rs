@@ -16,7 +16,7 @@ use crate::fault::actions::{Effect, Fate, FaultAction};
 use crate::fault::engine::FrameView;
 
 /// Delays the matching frame.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Delay {
     /// A fixed delay.

@@ -11,7 +11,7 @@ use crate::fault::actions::{ConnAction, ConnEffect, Delay};
 
 /// Holds a new connection for a delay drawn like [`Delay`]'s (`by`, `min`/`max`,
 /// `mean`/`deviation`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DelayAccept {
     /// How long.

@@ -8,7 +8,7 @@ use crate::fault::actions::{Control, Effect, Fate, FaultAction};
 use crate::fault::engine::FrameView;
 
 /// Drops the matching frame.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DropFrame {}
 

@@ -10,7 +10,7 @@ use crate::fault::actions::{Effect, Fate, FaultAction};
 use crate::fault::engine::FrameView;
 
 /// Delivers the frame, then `copies` more copies, each `gap` after the one before.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Duplicate {
     /// Extra copies. Default 1.

@@ -9,7 +9,7 @@ use crate::fault::actions::{Effect, Fate, FaultAction, Piece};
 use crate::fault::engine::FrameView;
 
 /// Splits the frame (header included) into `pieces` nearly equal parts, `gap` apart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fragment {
     /// Number of parts, at least 2. The first part is the framing header alone when the

@@ -11,7 +11,9 @@ use crate::fault::actions::{ConnAction, ConnEffect, Effect, FaultAction, Scope};
 use crate::fault::engine::FrameView;
 
 /// How the host behaves during the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MaintenanceMode {
     /// New connections are refused.
@@ -24,7 +26,7 @@ pub enum MaintenanceMode {
 }
 
 /// A maintenance window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Maintenance {
     /// What the terminal meets. Default `answer`.

@@ -192,39 +192,42 @@ pub trait ConnAction {
     fn on_accept(&self, rng: &mut ChaCha8Rng) -> ConnEffect;
 }
 
-/// Every action a rule can take, tagged by `kind` in YAML.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Every action a rule can take, tagged by `kind` in YAML. Each variant's doc is what an editor
+/// shows for its `kind` (`posfault schema`), so it says what the fault does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
-    /// See [`Delay`].
+    /// The frame arrives late: `by`, `min`/`max` or `mean`/`deviation` ([`Delay`]).
     Delay(Delay),
-    /// See [`DropFrame`].
+    /// The frame vanishes; the connection stays up ([`DropFrame`]).
     DropFrame(DropFrame),
-    /// See [`Duplicate`].
+    /// The frame is delivered, then `copies` more copies `gap` apart ([`Duplicate`]).
     Duplicate(Duplicate),
-    /// See [`Corrupt`].
+    /// The frame arrives damaged, `how`: flip_byte, truncate, garbage, bad_length or field
+    /// ([`Corrupt`]).
     Corrupt(Corrupt),
-    /// See [`ReplyAsHost`].
+    /// The proxy answers a request with `rc` in the host's place ([`ReplyAsHost`]).
     ReplyAsHost(ReplyAsHost),
-    /// See [`Close`].
+    /// The connection is closed both ways with a FIN ([`Close`]).
     Close(Close),
-    /// See [`Reset`].
+    /// The connection is reset both ways, RST ([`Reset`]).
     Reset(Reset),
-    /// See [`Hang`].
+    /// From this frame on the connection stays open and carries nothing ([`Hang`]).
     Hang(Hang),
-    /// See [`Throttle`].
+    /// The frame trickles through at `bytes_per_second` ([`Throttle`]).
     Throttle(Throttle),
-    /// See [`Fragment`].
+    /// The frame arrives in `pieces` parts, `gap` apart ([`Fragment`]).
     Fragment(Fragment),
-    /// See [`Refuse`].
+    /// New connections are refused while the rule's window is open ([`Refuse`]).
     Refuse(Refuse),
-    /// See [`AcceptThenClose`].
+    /// A new connection is accepted and closed at once ([`AcceptThenClose`]).
     AcceptThenClose(AcceptThenClose),
-    /// See [`NeverAnswer`].
+    /// A new connection is accepted and read, never answered ([`NeverAnswer`]).
     NeverAnswer(NeverAnswer),
-    /// See [`DelayAccept`].
+    /// A new connection waits `by` (or a drawn delay) before it is served ([`DelayAccept`]).
     DelayAccept(DelayAccept),
-    /// See [`Maintenance`].
+    /// The host is in maintenance: `mode` refuse, accept_then_close or answer `rc`
+    /// ([`Maintenance`]).
     Maintenance(Maintenance),
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Refuses connections while the rule's window is open. Evaluated by the listener, not per
 /// frame, so only `from` and `until` apply.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Refuse {}
 

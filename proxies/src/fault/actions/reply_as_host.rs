@@ -12,7 +12,7 @@ use crate::fault::engine::FrameView;
 use crate::wire::{Message, encode};
 
 /// Answers a matching request with response code `rc`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyAsHost {
     /// Response code for field 39, two characters such as `"91"` or `"96"`.

@@ -11,7 +11,7 @@ use crate::fault::actions::{Effect, Fate, FaultAction};
 use crate::fault::engine::FrameView;
 
 /// Delivers the frame at `bytes_per_second`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Throttle {
     /// The rate, at least 1.

@@ -145,7 +145,17 @@ impl Dialect {
 }
 
 /// A dialect chosen by name, as scenarios and the CLI name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum DialectName {
     /// See [`ISO87`].
     #[default]
