@@ -386,12 +386,26 @@ fn frame_class(f: &FrameEvent) -> &'static str {
     }
 }
 
+/// A frame's fate as transcripts write it.
+fn fate_word(fate: Fate) -> String {
+    serde_json::to_value(fate)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}
+
 fn draw_frame(out: &mut String, f: &FrameEvent, lang: Lang, id: &str, mid: u32) {
     let class = frame_class(f);
-    let dropped = f.fate == Fate::Dropped;
+    // Frames the proxy stopped end at the network lane; replies it made up start there.
+    let dropped = matches!(
+        f.fate,
+        Fate::Dropped | Fate::Answered | Fate::Closed | Fate::Reset | Fate::Hung | Fate::Swallowed
+    );
+    let injected = f.fate == Fate::Injected;
     let (from, to) = match (f.dir, dropped) {
         (Direction::ToHost, false) => (TERM_X, HOST_X),
         (Direction::ToHost, true) => (TERM_X, NET_X),
+        (Direction::ToTerminal, _) if injected => (NET_X, TERM_X),
         (Direction::ToTerminal, false) => (HOST_X, TERM_X),
         (Direction::ToTerminal, true) => (HOST_X, NET_X),
     };
@@ -407,6 +421,9 @@ fn draw_frame(out: &mut String, f: &FrameEvent, lang: Lang, id: &str, mid: u32) 
     };
     if !dropped && let Some(rule) = &f.rule {
         let _ = write!(label, " · {} {rule}", lang.t(Msg::RuleFired));
+        if f.fate != Fate::Forwarded && !injected {
+            let _ = write!(label, " ({})", fate_word(f.fate));
+        }
     }
     let line_y = mid + 6;
     let label_x = (from + to) / 2;
@@ -429,7 +446,11 @@ fn draw_frame(out: &mut String, f: &FrameEvent, lang: Lang, id: &str, mid: u32) 
     );
     if dropped {
         let rule = f.rule.as_deref().unwrap_or("?");
-        let text = format!("{} {rule}", lang.t(Msg::DroppedBy));
+        let text = if f.fate == Fate::Dropped {
+            format!("{} {rule}", lang.t(Msg::DroppedBy))
+        } else {
+            format!("{} · {rule}", fate_word(f.fate).to_uppercase())
+        };
         let (tx, anchor) = match f.dir {
             Direction::ToHost => (NET_X + 14, "start"),
             Direction::ToTerminal => (NET_X - 14, "end"),
