@@ -79,6 +79,8 @@ fn line(kind: &EventKind) -> String {
             }
         },
         EventKind::Host(HostEvent::Journal { entry: j }) => journal_line(j),
+        EventKind::Host(HostEvent::Down) => "HOST DOWN (crashed; the journal survives)".to_string(),
+        EventKind::Host(HostEvent::Up) => "host up".to_string(),
         EventKind::Terminal(t) => match t {
             TerminalEvent::Command {
                 terminal,

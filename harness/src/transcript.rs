@@ -76,6 +76,11 @@ pub enum HostEvent {
         /// The entry.
         entry: JournalEntry,
     },
+    /// The host crashed (a scheduled `host_restart`): its connections are gone, its journal is
+    /// not.
+    Down,
+    /// The host is serving again.
+    Up,
 }
 
 impl EventKind {

@@ -193,6 +193,17 @@ fn rows(t: &Transcript, lang: Lang) -> Vec<Row> {
                     class,
                 })
             }
+            EventKind::Host(h @ (HostEvent::Down | HostEvent::Up)) => Some(Row::Note {
+                at: e.at,
+                lane: Lane::Host,
+                text: if *h == HostEvent::Down {
+                    "✕ host down".into()
+                } else {
+                    "host up".into()
+                },
+                class: "alert",
+                title: String::new(),
+            }),
             EventKind::Host(HostEvent::Journal { entry }) => {
                 let (text, class, title) = journal_note(entry, lang);
                 Some(Row::Note {

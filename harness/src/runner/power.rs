@@ -1,6 +1,7 @@
-//! Scheduled power cycles of the terminal node: cut at a time or right after a frame passes
-//! the proxy, restore after `off_for`. The runner calls [`PowerPlan::between_steps`] after every
-//! simulation step; it is the only place that crashes and bounces the terminal.
+//! Scheduled power cycles of a node (the terminal, or the host): cut at a time or right after a
+//! frame passes the proxy, restore after `off_for`. The runner calls
+//! [`PowerPlan::between_steps`] after every simulation step; it is the only place that crashes
+//! and bounces nodes.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use posfault_proxies::link::{Fate, FrameEvent, LinkEvent};
 
 use crate::scenario::{FrameTrigger, PowerCycle, Scenario, Step};
 use crate::terminal::TerminalEvent;
-use crate::transcript::{EventKind, Recorder};
+use crate::transcript::{EventKind, HostEvent, Recorder};
 
 struct Planned {
     cycle: PowerCycle,
@@ -19,12 +20,17 @@ struct Planned {
     done: bool,
 }
 
-/// The power cycles of one run.
+/// The power cycles of one node in one run.
 pub struct PowerPlan {
     planned: Vec<Planned>,
     /// Transcript position up to which frames have been matched against triggers.
     scanned: usize,
+    /// What is recorded when power goes and comes back.
+    events: OffOn,
 }
+
+/// Makers of the events recorded when a node goes down and comes back.
+type OffOn = (fn() -> EventKind, fn() -> EventKind);
 
 /// What the runner must do to the terminal node now.
 #[derive(Debug, PartialEq, Eq)]
@@ -38,23 +44,43 @@ pub enum PowerAction {
 }
 
 impl PowerPlan {
-    /// The plan from a scenario's schedule.
-    pub fn new(scenario: &Scenario) -> Self {
+    /// The terminal's power cycles from a scenario's schedule.
+    pub fn terminal(scenario: &Scenario) -> Self {
+        Self::new(
+            scenario.schedule.iter().filter_map(|s| match s {
+                Step::PowerCycle(p) => Some(p.clone()),
+                _ => None,
+            }),
+            (
+                || TerminalEvent::PowerOff.into(),
+                || TerminalEvent::PowerOn.into(),
+            ),
+        )
+    }
+
+    /// The host's crashes and restarts from a scenario's schedule.
+    pub fn host(scenario: &Scenario) -> Self {
+        Self::new(
+            scenario.schedule.iter().filter_map(|s| match s {
+                Step::HostRestart(p) => Some(p.clone()),
+                _ => None,
+            }),
+            (|| HostEvent::Down.into(), || HostEvent::Up.into()),
+        )
+    }
+
+    fn new(cycles: impl Iterator<Item = PowerCycle>, events: OffOn) -> Self {
         PowerPlan {
-            planned: scenario
-                .schedule
-                .iter()
-                .filter_map(|s| match s {
-                    Step::PowerCycle(p) => Some(Planned {
-                        cycle: p.clone(),
-                        seen: 0,
-                        cut_at: None,
-                        done: false,
-                    }),
-                    _ => None,
+            planned: cycles
+                .map(|cycle| Planned {
+                    cycle,
+                    seen: 0,
+                    cut_at: None,
+                    done: false,
                 })
                 .collect(),
             scanned: 0,
+            events,
         }
     }
 
@@ -75,7 +101,7 @@ impl PowerPlan {
             let cut = p.cut_at.unwrap_or_default();
             if now >= cut + p.cycle.off_for.get() {
                 p.done = true;
-                rec.record_at(now, TerminalEvent::PowerOn);
+                rec.record_at(now, (self.events.1)());
                 return PowerAction::Restore;
             }
             return PowerAction::None;
@@ -95,7 +121,7 @@ impl PowerPlan {
             };
             if due {
                 p.cut_at = Some(now);
-                rec.record_at(now, TerminalEvent::PowerOff);
+                rec.record_at(now, (self.events.0)());
                 return PowerAction::Cut;
             }
         }

@@ -200,7 +200,8 @@ fn drive(
     rec: &Recorder,
     schedules: &[Schedule],
 ) -> Option<String> {
-    let mut power = PowerPlan::new(scenario);
+    let mut power = PowerPlan::terminal(scenario);
+    let mut host_power = PowerPlan::host(scenario);
     let mut partitions = PartitionPlan::new(&scenario.network);
     loop {
         partitions.apply_due(sim);
@@ -211,6 +212,11 @@ fn drive(
         match power.between_steps(now, rec) {
             PowerAction::Cut => sim.crash("terminal"),
             PowerAction::Restore => sim.bounce("terminal"),
+            PowerAction::None => {}
+        }
+        match host_power.between_steps(now, rec) {
+            PowerAction::Cut => sim.crash("host"),
+            PowerAction::Restore => sim.bounce("host"),
             PowerAction::None => {}
         }
         if !power.is_off() && !sim.is_host_running("terminal") {
@@ -267,7 +273,7 @@ fn commands(scenario: &Scenario, offset: Duration, suffix: Option<&str>) -> Vec<
                 txn: format!("{}{}", s.id, suffix.unwrap_or_default()),
                 at: s.at.get() + offset,
             })),
-            Step::PowerCycle(_) => None,
+            Step::PowerCycle(_) | Step::HostRestart(_) => None,
         })
         .collect()
 }

@@ -189,6 +189,9 @@ pub enum Step {
     Sale(Sale),
     /// Cut the terminal's power and restore it: volatile memory is lost, the store survives.
     PowerCycle(PowerCycle),
+    /// Crash the host and restart it `off_for` later (same `at` / `after` triggers as
+    /// `power_cycle`): open connections die, the journal survives.
+    HostRestart(PowerCycle),
     /// Close the batch: 0500 with the terminal's totals; on a mismatch (95), upload the batch
     /// (0320, one per transaction).
     Settle(Settle),
@@ -200,7 +203,7 @@ impl Step {
         match self {
             Step::Sale(s) => Some(&s.id),
             Step::Settle(s) => Some(&s.id),
-            Step::PowerCycle(_) => None,
+            Step::PowerCycle(_) | Step::HostRestart(_) => None,
         }
     }
 }

@@ -77,7 +77,7 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
         }
         match step {
             Step::Settle(_) => {}
-            Step::PowerCycle(p) => {
+            Step::PowerCycle(p) | Step::HostRestart(p) => {
                 if p.at.is_some() == p.after.is_some() {
                     bad(
                         format!("schedule[{i}].power_cycle"),
