@@ -73,8 +73,8 @@ pub enum HostEvent {
     /// A journal entry was appended. Nested, so its own `seq` and `at` do not collide with the
     /// event's.
     Journal {
-        /// The entry.
-        entry: JournalEntry,
+        /// The entry (boxed: it is far larger than the other host events).
+        entry: Box<JournalEntry>,
     },
     /// The host crashed (a scheduled `host_restart`): its connections are gone, its journal is
     /// not.

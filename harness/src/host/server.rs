@@ -27,8 +27,11 @@ pub async fn serve_sim(
     port: u16,
 ) -> turmoil::Result {
     let clock = rec.clock();
-    let on_entry: OnEntry =
-        Arc::new(move |e: &JournalEntry| rec.record(HostEvent::Journal { entry: e.clone() }));
+    let on_entry: OnEntry = Arc::new(move |e: &JournalEntry| {
+        rec.record(HostEvent::Journal {
+            entry: Box::new(e.clone()),
+        })
+    });
     let mut gate = listen::SimGate::new(port, host.clone(), clock.clone());
     loop {
         let stream = gate.accept().await?;
