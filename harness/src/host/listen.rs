@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use posfault_proxies::link::Clock;
+use posfault_proxies::link::{Clock, Network, SimNetwork, TcpNetwork};
 
 use crate::host::logic::Host;
 
@@ -28,60 +28,32 @@ fn plan(host: &Mutex<Host>, now: Duration) -> Plan {
     }
 }
 
-/// A turmoil listener on a port, closed during refuse windows.
-pub struct SimGate {
-    port: u16,
+/// A listener on any [`Network`] (turmoil or real TCP), closed during refuse windows. The same
+/// network abstraction the fault proxy uses, so both follow one set of bind/accept rules.
+pub struct Gate<N: Network> {
+    net: N,
     host: Arc<Mutex<Host>>,
     clock: Arc<dyn Clock>,
-    listener: Option<turmoil::net::TcpListener>,
+    listener: Option<N::Listener>,
 }
+
+/// A gate on a turmoil port.
+pub type SimGate = Gate<SimNetwork>;
+
+/// A gate on a real TCP address.
+pub type LiveGate = Gate<TcpNetwork>;
 
 impl SimGate {
-    /// A gate for `port`; it binds on the first accept.
-    pub fn new(port: u16, host: Arc<Mutex<Host>>, clock: Arc<dyn Clock>) -> Self {
-        SimGate {
+    /// A gate for `port` of the current simulated node; it binds on the first accept.
+    pub fn sim(port: u16, host: Arc<Mutex<Host>>, clock: Arc<dyn Clock>) -> Self {
+        // A host never connects upstream; the network's upstream is unused.
+        let net = SimNetwork {
             port,
-            host,
-            clock,
-            listener: None,
-        }
+            upstream: String::new(),
+            upstream_port: 0,
+        };
+        Gate::on(net, host, clock)
     }
-
-    /// The next connection accepted outside refuse windows.
-    pub async fn accept(&mut self) -> io::Result<turmoil::net::TcpStream> {
-        loop {
-            let now = self.clock.now();
-            match plan(&self.host, now) {
-                Plan::ClosedUntil(until) => {
-                    self.listener = None;
-                    tokio::time::sleep(until - now).await;
-                }
-                Plan::Open(next) => {
-                    if self.listener.is_none() {
-                        self.listener =
-                            Some(turmoil::net::TcpListener::bind(("0.0.0.0", self.port)).await?);
-                    }
-                    let l = self.listener.as_ref().expect("bound above");
-                    match next {
-                        None => return l.accept().await.map(|(s, _)| s),
-                        Some(at) => {
-                            if let Ok(r) = tokio::time::timeout(at - now, l.accept()).await {
-                                return r.map(|(s, _)| s);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// A tokio listener on an address, closed during refuse windows.
-pub struct LiveGate {
-    addr: SocketAddr,
-    host: Arc<Mutex<Host>>,
-    clock: Arc<dyn Clock>,
-    listener: Option<tokio::net::TcpListener>,
 }
 
 impl LiveGate {
@@ -91,21 +63,28 @@ impl LiveGate {
         host: Arc<Mutex<Host>>,
         clock: Arc<dyn Clock>,
     ) -> io::Result<Self> {
-        Ok(LiveGate {
-            addr: listener.local_addr()?,
-            host,
-            clock,
-            listener: Some(listener),
-        })
+        let net = TcpNetwork::with_listener(listener.into_std()?, String::new())?;
+        Ok(Gate::on(net, host, clock))
     }
 
     /// The address served.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.net.listen
+    }
+}
+
+impl<N: Network> Gate<N> {
+    fn on(net: N, host: Arc<Mutex<Host>>, clock: Arc<dyn Clock>) -> Self {
+        Gate {
+            net,
+            host,
+            clock,
+            listener: None,
+        }
     }
 
     /// The next connection accepted outside refuse windows.
-    pub async fn accept(&mut self) -> io::Result<tokio::net::TcpStream> {
+    pub async fn accept(&mut self) -> io::Result<N::Stream> {
         loop {
             let now = self.clock.now();
             match plan(&self.host, now) {
@@ -115,14 +94,15 @@ impl LiveGate {
                 }
                 Plan::Open(next) => {
                     if self.listener.is_none() {
-                        self.listener = Some(tokio::net::TcpListener::bind(self.addr).await?);
+                        self.listener = Some(self.net.bind().await?);
                     }
                     let l = self.listener.as_ref().expect("bound above");
                     match next {
-                        None => return l.accept().await.map(|(s, _)| s),
+                        None => return self.net.accept(l).await,
                         Some(at) => {
-                            if let Ok(r) = tokio::time::timeout(at - now, l.accept()).await {
-                                return r.map(|(s, _)| s);
+                            if let Ok(r) = tokio::time::timeout(at - now, self.net.accept(l)).await
+                            {
+                                return r;
                             }
                         }
                     }

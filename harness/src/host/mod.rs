@@ -36,7 +36,7 @@ pub use config::{
 };
 pub use delay::Delay;
 pub use journal::{Decision, JournalEntry, balances_from};
-pub use listen::{LiveGate, SimGate};
+pub use listen::{Gate, LiveGate, SimGate};
 pub use live::{JournalFile, serve_live};
 pub use logic::{Host, Processed, respond};
 pub use maintenance::{Mode as MaintenanceMode, Window as MaintenanceWindow};

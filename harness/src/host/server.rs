@@ -32,7 +32,7 @@ pub async fn serve_sim(
             entry: Box::new(e.clone()),
         })
     });
-    let mut gate = listen::SimGate::new(port, host.clone(), clock.clone());
+    let mut gate = listen::SimGate::sim(port, host.clone(), clock.clone());
     loop {
         let stream = gate.accept().await?;
         tokio::task::spawn_local(serve_connection(

@@ -142,12 +142,20 @@ pub struct TcpNetwork {
 impl TcpNetwork {
     /// Binds `listen` now (port 0 picks a free port) and relays to `upstream`.
     pub fn bind_now(listen: std::net::SocketAddr, upstream: impl Into<String>) -> io::Result<Self> {
-        let l = std::net::TcpListener::bind(listen)?;
-        l.set_nonblocking(true)?;
+        Self::with_listener(std::net::TcpListener::bind(listen)?, upstream)
+    }
+
+    /// Serves on an already bound listener (its address is known to the caller) and relays to
+    /// `upstream`; later binds, after a refusal window, reuse its address.
+    pub fn with_listener(
+        listener: std::net::TcpListener,
+        upstream: impl Into<String>,
+    ) -> io::Result<Self> {
+        listener.set_nonblocking(true)?;
         Ok(TcpNetwork {
-            listen: l.local_addr()?,
+            listen: listener.local_addr()?,
             upstream: upstream.into(),
-            prebound: std::sync::Mutex::new(Some(l)),
+            prebound: std::sync::Mutex::new(Some(listener)),
         })
     }
 }
