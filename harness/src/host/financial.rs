@@ -12,25 +12,38 @@ use crate::host::journal::{Decision, JournalEntry};
 use crate::host::logic::{Host, Record, respond};
 use crate::money::Amount;
 
+/// What every financial message goes through first: the format checks (30, 12, 13), then
+/// duplicate detection by terminal + STAN + date (94, nothing moves). `duplicate` is the
+/// journal reason, with `{}` for the earlier entry's number.
+fn admit(
+    h: &Host,
+    req: &Message,
+    duplicate: &str,
+) -> Result<(TxnType, Amount, crate::host::logic::Key), Box<JournalEntry>> {
+    let (txn, amount) = checks::format(h, req).map_err(|r| Box::new(refused(h, req, r)))?;
+    let key = Host::key(req);
+    if let Some(&i) = h.by_key.get(&key) {
+        let mut e = h.entry(req, Decision::Declined, "94");
+        e.reason = Some(duplicate.replace("{}", &h.records[i].seq.to_string()));
+        return Err(Box::new(e));
+    }
+    Ok((txn, amount, key))
+}
+
 /// 0100 or 0200: decide, and on approval move the money.
 pub(crate) fn request(
     h: &mut Host,
     req: &Message,
     now: Duration,
 ) -> (Option<Message>, JournalEntry) {
-    let (txn, amount) = match checks::format(h, req) {
+    let (txn, amount, key) = match admit(
+        h,
+        req,
+        "duplicate of journal #{}: same terminal, STAN and date",
+    ) {
         Ok(ok) => ok,
-        Err(r) => return (None, refused(h, req, r)),
+        Err(e) => return (None, *e),
     };
-    let key = Host::key(req);
-    if let Some(&i) = h.by_key.get(&key) {
-        let mut e = h.entry(req, Decision::Declined, "94");
-        e.reason = Some(format!(
-            "duplicate of journal #{}: same terminal, STAN and date",
-            h.records[i].seq
-        ));
-        return (None, e);
-    }
     let decided = checks::decide(h, req, txn, amount, now);
     let seq = h.next_seq();
     let (card, account, approved) = match &decided {
@@ -72,19 +85,10 @@ pub(crate) fn advice(
     req: &Message,
     now: Duration,
 ) -> (Option<Message>, JournalEntry) {
-    let (txn, amount) = match checks::format(h, req) {
+    let (txn, amount, key) = match admit(h, req, "advice already posted as journal #{}") {
         Ok(ok) => ok,
-        Err(r) => return (None, refused(h, req, r)),
+        Err(e) => return (None, *e),
     };
-    let key = Host::key(req);
-    if let Some(&i) = h.by_key.get(&key) {
-        let mut e = h.entry(req, Decision::Declined, "94");
-        e.reason = Some(format!(
-            "advice already posted as journal #{}",
-            h.records[i].seq
-        ));
-        return (None, e);
-    }
     let pan = req.text(2).unwrap_or_default();
     let Some(card) = h.cfg.cards.iter().position(|c| c.pan.reveal() == pan) else {
         let mut e = h.entry(req, Decision::Declined, "14");
