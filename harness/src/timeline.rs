@@ -27,7 +27,12 @@ pub fn render(t: &Transcript) -> String {
 fn line(kind: &EventKind) -> String {
     match kind {
         EventKind::Link(l) => match l {
-            LinkEvent::ConnOpened { conn } => format!("conn {conn} opened"),
+            LinkEvent::ConnOpened { conn, route } if route.is_primary() => {
+                format!("conn {conn} opened")
+            }
+            LinkEvent::ConnOpened { conn, route } => {
+                format!("conn {conn} opened ({} route)", route.name())
+            }
             LinkEvent::UpstreamFailed { conn, error } => {
                 format!("conn {conn}: cannot reach host: {error}")
             }
@@ -97,6 +102,13 @@ fn line(kind: &EventKind) -> String {
             }
             TerminalEvent::Unsupported { txn, op } => {
                 format!("{op} {txn}: not supported by this terminal")
+            }
+            TerminalEvent::DialFailed {
+                terminal,
+                route,
+                error,
+            } => {
+                format!("{terminal} dial {} host failed: {error}", route.name())
             }
             TerminalEvent::ConnectFailed { stan, error } => {
                 format!("connect failed (STAN {stan}): {error}")

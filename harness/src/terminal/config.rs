@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 /// Identity and policy of the reference terminal.
 ///
 /// Defaults follow field practice (see `shared/domain/terminal-rules.md`): reply timeout 60 s,
-/// connect timeout 30 s, reversal resent up to 3 times, 10 s apart.
+/// connect timeout 30 s, 3 redials per host backing off from 2 s (doubling, at most 30 s), no
+/// backup host, reversal resent up to 3 times, 10 s apart.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TerminalConfig {
@@ -22,6 +23,23 @@ pub struct TerminalConfig {
     /// How long to wait for a connection to the host. Default `30s`.
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout: Dur,
+    /// How many times a failed connect is retried on one host before giving up on it (or
+    /// moving to the backup host). Default 3.
+    #[serde(default = "default_connect_retries")]
+    pub connect_retries: u32,
+    /// Pause before the first redial; each further redial waits twice as long as the one
+    /// before, up to `connect_backoff_max`. Default `2s`.
+    #[serde(default = "default_connect_backoff")]
+    pub connect_backoff: Dur,
+    /// Longest pause between redials. Default `30s`.
+    #[serde(default = "default_connect_backoff_max")]
+    pub connect_backoff_max: Dur,
+    /// The terminal also knows a backup host address. In the simulation the harness gives it a
+    /// second route to the same host, with its own proxy (rules can aim at one route with
+    /// `when: {route: primary}`); the terminal moves to the backup when the primary cannot be
+    /// reached, and starts with whichever host last worked. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backup_host: bool,
     /// How many times an unacknowledged reversal is sent again after its first send. Default 3.
     #[serde(default = "default_reversal_retries")]
     pub reversal_retries: u32,
@@ -49,6 +67,10 @@ impl Default for TerminalConfig {
             merchant: default_merchant(),
             response_timeout: default_response_timeout(),
             connect_timeout: default_connect_timeout(),
+            connect_retries: default_connect_retries(),
+            connect_backoff: default_connect_backoff(),
+            connect_backoff_max: default_connect_backoff_max(),
+            backup_host: false,
             reversal_retries: default_reversal_retries(),
             reversal_interval: default_reversal_interval(),
             reversal_save: ReversalSave::default(),
@@ -62,6 +84,14 @@ impl TerminalConfig {
     /// Whether a defect is switched on.
     pub fn has(&self, d: Defect) -> bool {
         self.defects.contains(&d)
+    }
+
+    /// The pause owed before redial `n` (1-based) to the same host: `connect_backoff` doubled
+    /// for each earlier redial, capped at `connect_backoff_max`.
+    pub fn connect_backoff_before(&self, n: u32) -> std::time::Duration {
+        let first = self.connect_backoff.get();
+        let doubled = first.saturating_mul(1u32 << n.saturating_sub(1).min(16));
+        doubled.min(self.connect_backoff_max.get().max(first))
     }
 }
 
@@ -78,6 +108,18 @@ fn default_response_timeout() -> Dur {
 }
 
 fn default_connect_timeout() -> Dur {
+    Dur::from_secs(30)
+}
+
+fn default_connect_retries() -> u32 {
+    3
+}
+
+fn default_connect_backoff() -> Dur {
+    Dur::from_secs(2)
+}
+
+fn default_connect_backoff_max() -> Dur {
     Dur::from_secs(30)
 }
 
@@ -128,6 +170,11 @@ pub enum Defect {
     WrongReversalStan,
     /// The terminal reverses after a timeout but tells the merchant "approved".
     ReportApprovedOnTimeout,
+    /// The terminal ignores its backup host: when the primary cannot be reached the sale fails
+    /// although the backup would have answered.
+    NoBackupHost,
+    /// Redials go out back to back, with no pause: a terminal fleet hammering a recovering host.
+    NoConnectBackoff,
 }
 
 /// Several terminals running the same schedule in one simulated node.

@@ -4,6 +4,8 @@
 use posfault_proxies::dur::Dur;
 use serde::{Deserialize, Serialize};
 
+use posfault_proxies::fault::Route;
+
 use crate::declines::{self, Category};
 use crate::money::Amount;
 
@@ -193,7 +195,17 @@ pub enum TerminalEvent {
         /// The operation.
         op: String,
     },
-    /// The terminal could not connect.
+    /// One attempt to connect failed (recorded by the harness's dialer, not the terminal, so it
+    /// is trustworthy for any terminal). Connects that succeed show as the proxy's `conn_opened`.
+    DialFailed {
+        /// The terminal (field 41) that dialed.
+        terminal: String,
+        /// The route it dialed: primary or backup host.
+        route: Route,
+        /// The error, or why the attempt was abandoned.
+        error: String,
+    },
+    /// The terminal gave up connecting (after its redials and any backup host).
     ConnectFailed {
         /// STAN of the request or reversal that could not be sent.
         stan: String,
