@@ -234,13 +234,15 @@ impl Terminals {
 }
 
 /// Whether `f` is a reversal of `req`: a 0400 towards the host with the same terminal id and
-/// either the same STAN or field 90 naming it.
+/// either the same STAN or field 90 (or, in UnionPay dialects, field 61) naming it.
 pub(crate) fn reverses(f: &FrameEvent, req: &FrameEvent) -> bool {
     let stan = req.field(11);
     f.dir == Direction::ToHost
         && f.mti.as_deref() == Some("0400")
         && f.field(41) == req.field(41)
-        && (f.field(11) == stan || f.field(90).and_then(|v| v.get(4..10)) == stan)
+        && (f.field(11) == stan
+            || f.field(90).and_then(|v| v.get(4..10)) == stan
+            || (f.field(90).is_none() && f.field(61).and_then(|v| v.get(6..12)) == stan))
 }
 
 /// Financial requests the terminal sent that got no valid reply in time, in order, with their

@@ -23,7 +23,7 @@ impl ReferenceTerminal {
         let record = ReversalRecord {
             stan: stan.clone(),
             txn: cmd.txn.clone(),
-            message: messages::reversal(&req, "98"),
+            message: messages::reversal(&req, "98", io.wire.dialect),
         };
         let save_after_send = cfg.reversal_save == ReversalSave::AfterSend;
         if !save_after_send {
@@ -167,7 +167,7 @@ impl ReferenceTerminal {
                 ReversalRecord {
                     stan: stan.clone(),
                     txn: cmd.txn.clone(),
-                    message: messages::reversal(req, rc),
+                    message: messages::reversal(req, rc, io.wire.dialect),
                 },
             );
         }
