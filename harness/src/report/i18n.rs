@@ -287,6 +287,7 @@ impl Lang {
             FailReason::NoResponse => self.pick("no response", "无应答"),
             FailReason::InvalidReply => self.pick("invalid reply", "应答无效"),
             FailReason::Connect => self.pick("no connection", "无法连接"),
+            FailReason::ReversalPending => self.pick("reversal pending", "冲正未完成"),
         }
     }
 

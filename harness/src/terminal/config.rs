@@ -52,6 +52,12 @@ pub struct TerminalConfig {
     /// later than member n-1's, with transaction ids suffixed `@<id>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fleet: Option<Fleet>,
+    /// Refuse new sales while a reversal is still unacknowledged after its sends (a policy some
+    /// acquirers impose: no new debit until the last one is settled). The sale is reported
+    /// failed, `reversal_pending`, and nothing is sent. Default false: the sale goes ahead and the
+    /// reversal is tried again before the next one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub block_sales_while_reversal_pending: bool,
     /// When the reversal record is written to persistent memory. Default `before_send`.
     #[serde(default)]
     pub reversal_save: ReversalSave,
@@ -74,6 +80,7 @@ impl Default for TerminalConfig {
             reversal_retries: default_reversal_retries(),
             reversal_interval: default_reversal_interval(),
             reversal_save: ReversalSave::default(),
+            block_sales_while_reversal_pending: false,
             fleet: None,
             defects: Vec::new(),
         }

@@ -31,6 +31,22 @@ pub enum FailReason {
     InvalidReply,
     /// No connection to the host: nothing was sent, nothing needs reversing.
     Connect,
+    /// Not sent: an earlier transaction's reversal is still unacknowledged and the policy
+    /// (`block_sales_while_reversal_pending`) holds new sales until it is.
+    ReversalPending,
+}
+
+impl FailReason {
+    /// The `declines.yaml` cause a failure is reported under (it has no response code to look
+    /// up). A sale held back by a pending reversal is, to the merchant, a link problem: nothing
+    /// was charged, the host could not be reached to settle the last one.
+    pub fn cause_id(self) -> &'static str {
+        match self {
+            FailReason::NoResponse => "no-response",
+            FailReason::InvalidReply => "invalid-response",
+            FailReason::Connect | FailReason::ReversalPending => "connection-failed",
+        }
+    }
 }
 
 /// Where the reversal of a failed transaction stands when the terminal reports it.
@@ -120,9 +136,14 @@ impl Outcome {
             FailReason::InvalidReply => "invalid reply",
             FailReason::NoResponse => "no response",
             FailReason::Connect => "could not connect",
+            FailReason::ReversalPending => "a reversal is still pending",
         };
         let display = match (reason, reversal) {
             (FailReason::Connect, _) => "failed: could not connect, nothing charged".to_string(),
+            (FailReason::ReversalPending, _) => {
+                "failed: not sent, an earlier reversal is still pending; nothing charged"
+                    .to_string()
+            }
             (_, ReversalState::Acknowledged) => format!("failed: {what}, reversed"),
             (_, ReversalState::Pending) => format!("failed: {what}, reversal pending"),
             (_, ReversalState::None) => format!("failed: {what}"),
@@ -148,11 +169,7 @@ impl Outcome {
     pub fn explained(mut self) -> Outcome {
         let cause = match (self.result, self.reason) {
             (TxnResult::Declined, _) => self.rc.as_deref().and_then(declines::by_code),
-            (TxnResult::Failed, Some(FailReason::NoResponse)) => declines::by_id("no-response"),
-            (TxnResult::Failed, Some(FailReason::Connect)) => declines::by_id("connection-failed"),
-            (TxnResult::Failed, Some(FailReason::InvalidReply)) => {
-                declines::by_id("invalid-response")
-            }
+            (TxnResult::Failed, Some(reason)) => declines::by_id(reason.cause_id()),
             _ => None,
         };
         if let Some(c) = cause {

@@ -6,7 +6,16 @@ use super::*;
 impl ReferenceTerminal {
     pub(super) async fn sale(&mut self, io: &TerminalIo, cmd: &SaleCommand) {
         let cfg = &io.config;
-        self.send_pending_reversal(io, None).await;
+        let cleared = self.send_pending_reversal(io, None).await;
+        if !cleared && cfg.block_sales_while_reversal_pending && self.pending(io).is_some() {
+            // Held back before a STAN is taken: nothing goes to the host.
+            return io.report(Outcome::failed(
+                &cmd.txn,
+                "",
+                FailReason::ReversalPending,
+                ReversalState::None,
+            ));
+        }
         let stan = io.store.next_stan();
         let ids = Ids {
             terminal: &cfg.id,
