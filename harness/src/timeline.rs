@@ -103,6 +103,9 @@ fn line(kind: &EventKind) -> String {
             TerminalEvent::Unsupported { txn, op } => {
                 format!("{op} {txn}: not supported by this terminal")
             }
+            TerminalEvent::ManagementFailed { what, stan, why } => {
+                format!("{what} (STAN {stan}) failed: {why}")
+            }
             TerminalEvent::DialFailed {
                 terminal,
                 route,

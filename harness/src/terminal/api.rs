@@ -130,6 +130,12 @@ impl Schedule {
         Some(cmd)
     }
 
+    /// When the next command is due, if one is waiting: a terminal can use the time until then
+    /// (an echo test on an idle link, say).
+    pub fn next_due(&self) -> Option<Duration> {
+        self.lock().front().map(Command::at)
+    }
+
     /// Commands not yet handed out.
     pub fn remaining(&self) -> usize {
         self.lock().len()

@@ -40,6 +40,20 @@ pub struct TerminalConfig {
     /// reached, and starts with whichever host last worked. Default false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub backup_host: bool,
+    /// Sign on (0800, network management code 001) at every boot before the first
+    /// transaction, as field terminals do at the start of the day to get their batch number
+    /// and working keys. Default false: the reference host does not insist unless a terminal
+    /// is configured with `keys_in_step: false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sign_on: bool,
+    /// With `sign_on`, sign on again before a transaction when nothing was exchanged with the
+    /// host for this long. Default: only at boot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_on_idle: Option<Dur>,
+    /// Send an echo test (0800, code 301) whenever the link has been idle this long and no
+    /// command is due sooner, to find a dead link before a customer does. Default: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub echo_interval: Option<Dur>,
     /// How many times an unacknowledged reversal is sent again after its first send. Default 3.
     #[serde(default = "default_reversal_retries")]
     pub reversal_retries: u32,
@@ -77,6 +91,9 @@ impl Default for TerminalConfig {
             connect_backoff: default_connect_backoff(),
             connect_backoff_max: default_connect_backoff_max(),
             backup_host: false,
+            sign_on: false,
+            sign_on_idle: None,
+            echo_interval: None,
             reversal_retries: default_reversal_retries(),
             reversal_interval: default_reversal_interval(),
             reversal_save: ReversalSave::default(),

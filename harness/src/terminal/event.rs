@@ -212,6 +212,15 @@ pub enum TerminalEvent {
         /// The operation.
         op: String,
     },
+    /// A sign-on or echo test (0800) got no good answer; the terminal carries on.
+    ManagementFailed {
+        /// "sign-on" or "echo test".
+        what: String,
+        /// Its STAN.
+        stan: String,
+        /// What went wrong.
+        why: String,
+    },
     /// One attempt to connect failed (recorded by the harness's dialer, not the terminal, so it
     /// is trustworthy for any terminal). Connects that succeed show as the proxy's `conn_opened`.
     DialFailed {

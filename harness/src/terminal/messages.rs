@@ -125,6 +125,37 @@ pub fn reversal(original: &Message, reason: &str, dialect: &Dialect) -> Message 
 /// them, so every reversal names batch 000001.
 const BATCH_NUMBER: &str = "000001";
 
+/// Network management codes (field 70).
+pub mod management {
+    /// Sign-on: the host answers the open batch number and brings the keys in step.
+    pub const SIGN_ON: &str = "001";
+    /// Echo test: is the link alive?
+    pub const ECHO: &str = "301";
+}
+
+/// A network management request (0800) with `code` (see [`management`]): in field 70 where the
+/// dialect has it, else (UnionPay) as the last three digits of field 60 after the message type
+/// code `00` and the batch number.
+pub fn network_management(
+    ids: &Ids<'_>,
+    stan: &str,
+    code: &str,
+    stamp: &Stamp,
+    dialect: &Dialect,
+) -> Message {
+    let mut m = Message::with_capacity(mti("0800"), 6, 48);
+    m.set(7, &stamp.transmission) // transmission date and time
+        .set(11, stan) // STAN
+        .set(41, ids.terminal) // terminal id
+        .set(42, ids.merchant); // merchant id
+    if dialect.data_field(70).is_some() {
+        m.set(70, code); // network management information code
+    } else {
+        m.set(60, format!("00{BATCH_NUMBER}{code}")); // 60.1 type, 60.2 batch, 60.3 code
+    }
+    m
+}
+
 /// A settlement request (0500) with the batch totals (ISO 8583:1987 fields 74/76 counts and
 /// 86/88 amounts; this terminal only sells, so credits are zero).
 pub fn settlement(ids: &Ids<'_>, stan: &str, debits: u64, amount: i64, stamp: &Stamp) -> Message {
@@ -163,6 +194,7 @@ fn mti(s: &str) -> Mti {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use posfault_proxies::wire::{CUP, ISO87};
 
     #[test]
     fn stamp_is_derived_from_run_time_only() {
@@ -225,6 +257,19 @@ mod tests {
         assert_eq!(rev.text(61), Some("0000010000420115"));
         let bytes = posfault_proxies::wire::encode(&posfault_proxies::wire::CUP, &rev);
         assert!(bytes.is_ok(), "{bytes:?}");
+    }
+
+    #[test]
+    fn network_management_code_goes_in_field_70_or_unionpay_field_60() {
+        let ids = Ids {
+            terminal: "TERM0001",
+            merchant: "MERCHANT0000001",
+        };
+        let stamp = Stamp::at(Duration::ZERO);
+        let iso = network_management(&ids, "000007", management::ECHO, &stamp, &ISO87);
+        assert_eq!((iso.text(70), iso.has(60)), (Some("301"), false));
+        let cup = network_management(&ids, "000007", management::SIGN_ON, &stamp, &CUP);
+        assert_eq!((cup.text(60), cup.has(70)), (Some("00000001001"), false));
     }
 
     #[test]
