@@ -103,6 +103,9 @@ fn line(kind: &EventKind) -> String {
             TerminalEvent::Unsupported { txn, op } => {
                 format!("{op} {txn}: not supported by this terminal")
             }
+            TerminalEvent::AdviceRefused { stan, rc } => {
+                format!("advice for STAN {stan} refused with RC {rc}; kept for later")
+            }
             TerminalEvent::ManagementFailed { what, stan, why } => {
                 format!("{what} (STAN {stan}) failed: {why}")
             }

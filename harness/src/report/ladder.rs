@@ -271,6 +271,9 @@ fn terminal_note(e: &TerminalEvent, lang: Lang) -> (String, &'static str) {
             (format!("{op} {txn} · {amount} · {card}"), "cmd")
         }
         TerminalEvent::Unsupported { txn, op } => (format!("{op} {txn}: unsupported"), "alert"),
+        TerminalEvent::AdviceRefused { stan, rc } => {
+            (format!("✕ 0220 · STAN {stan} · RC {rc}"), "alert")
+        }
         TerminalEvent::ManagementFailed { what, stan, .. } => {
             (format!("✕ {what} · STAN {stan}"), "alert")
         }

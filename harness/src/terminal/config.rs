@@ -40,6 +40,12 @@ pub struct TerminalConfig {
     /// reached, and starts with whichever host last worked. Default false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub backup_host: bool,
+    /// Approve sales up to this amount offline, without asking the host (chip terminal risk
+    /// management's floor limit), and queue each as a 0220 advice: sent after the next online
+    /// transaction and before settlement, kept until the host answers 00 or 94. Default: none,
+    /// every sale goes online.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline_floor_limit: Option<crate::money::Amount>,
     /// Sign on (0800, network management code 001) at every boot before the first
     /// transaction, as field terminals do at the start of the day to get their batch number
     /// and working keys. Default false: the reference host does not insist unless a terminal
@@ -91,6 +97,7 @@ impl Default for TerminalConfig {
             connect_backoff: default_connect_backoff(),
             connect_backoff_max: default_connect_backoff_max(),
             backup_host: false,
+            offline_floor_limit: None,
             sign_on: false,
             sign_on_idle: None,
             echo_interval: None,

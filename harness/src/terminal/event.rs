@@ -21,6 +21,9 @@ pub enum TxnResult {
     Failed,
 }
 
+/// The response code an offline approval is reported with (EMV: "offline approved").
+pub const OFFLINE_APPROVED: &str = "Y1";
+
 /// Why a transaction failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -130,6 +133,23 @@ impl Outcome {
         .explained()
     }
 
+    /// A sale the terminal approved offline (under its floor limit), reported with the EMV
+    /// offline-approval code Y1; the host learns of it from the 0220 advice.
+    pub fn approved_offline(txn: &str, stan: &str) -> Outcome {
+        Outcome {
+            txn: txn.into(),
+            stan: stan.into(),
+            result: TxnResult::Approved,
+            rc: Some(OFFLINE_APPROVED.into()),
+            reason: None,
+            reversal: None,
+            display: "approved offline".into(),
+            cause: None,
+            category: None,
+            advice: None,
+        }
+    }
+
     /// A failed transaction with its reversal state, explained from `declines.yaml`.
     pub fn failed(txn: &str, stan: &str, reason: FailReason, reversal: ReversalState) -> Outcome {
         let what = match reason {
@@ -211,6 +231,13 @@ pub enum TerminalEvent {
         txn: String,
         /// The operation.
         op: String,
+    },
+    /// The host refused an advice with a code other than 00 or 94; it stays queued.
+    AdviceRefused {
+        /// STAN of the offline approval.
+        stan: String,
+        /// The host's response code.
+        rc: String,
     },
     /// A sign-on or echo test (0800) got no good answer; the terminal carries on.
     ManagementFailed {

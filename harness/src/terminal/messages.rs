@@ -125,6 +125,16 @@ pub fn reversal(original: &Message, reason: &str, dialect: &Dialect) -> Message 
 /// them, so every reversal names batch 000001.
 const BATCH_NUMBER: &str = "000001";
 
+/// The advice (0220) of a sale the terminal approved offline: the sale's data elements under
+/// MTI 0220, without the PIN block (an advice is never authorised, only posted).
+pub fn advice(sale: &Message) -> Message {
+    let mut m = sale.clone();
+    m.set_mti(mti("0220"));
+    m.remove(35);
+    m.remove(52);
+    m
+}
+
 /// Network management codes (field 70).
 pub mod management {
     /// Sign-on: the host answers the open batch number and brings the keys in step.

@@ -26,6 +26,7 @@ use crate::terminal::messages::{self, Ids, Stamp};
 use crate::terminal::net::Duplex;
 use crate::terminal::store::{BatchItem, ReversalRecord};
 
+mod advice;
 mod connect;
 mod link;
 mod network;

@@ -6,6 +6,9 @@ use super::*;
 impl ReferenceTerminal {
     pub(super) async fn sale(&mut self, io: &TerminalIo, cmd: &SaleCommand) {
         let cfg = &io.config;
+        if Self::offline_allowed(io, cmd) {
+            return self.approve_offline(io, cmd);
+        }
         let cleared = self.send_pending_reversal(io, None).await;
         if !cleared && cfg.block_sales_while_reversal_pending && self.pending(io).is_some() {
             // Held back before a STAN is taken: nothing goes to the host.
@@ -103,6 +106,8 @@ impl ReferenceTerminal {
             Err(Failure::Connect(_)) => unreachable_connect(cmd, stan),
         };
         io.report(outcome);
+        // The host was reached: a chance to deliver queued advices.
+        self.forward_advices(io).await;
     }
 
     /// No reply in time. The correct terminal reverses; three defects do something else here.
