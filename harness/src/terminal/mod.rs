@@ -14,7 +14,9 @@ mod store;
 pub use advices::AdviceRecord;
 pub use api::{Command, SaleCommand, Schedule, SettleCommand, Terminal, TerminalIo};
 pub use config::{Defect, Fleet, ReversalSave, TerminalConfig};
-pub use event::{Advice, FailReason, Outcome, ReversalState, TerminalEvent, TxnResult};
+pub use event::{
+    Advice, FailReason, OFFLINE_APPROVED, Outcome, ReversalState, TerminalEvent, TxnResult,
+};
 pub use net::{Dialer, Duplex, SimDialer};
 pub use reference::ReferenceTerminal;
 pub use store::{BatchItem, ReversalRecord, Store};

@@ -58,7 +58,8 @@ impl ReferenceTerminal {
             Ok(()) => receive(io, &mut conn, Instant::now() + cfg.response_timeout.get()).await,
             Err(e) => Err(e),
         };
-        let outcome = match reply {
+        // The connection stays with us only when the host answered; a bad link is not reused.
+        let (outcome, answered_on) = match reply {
             Ok(rsp) => match validate(&req, &rsp) {
                 Ok(rc) => {
                     self.clear_reversal(io, &stan);
@@ -69,15 +70,17 @@ impl ReferenceTerminal {
                             amount: cmd.amount.0,
                         });
                     }
-                    answered(cmd, stan, rc)
+                    (answered(cmd, stan, rc), Some(conn))
                 }
                 Err(why) => {
                     io.note(TerminalEvent::InvalidReply {
                         stan: stan.clone(),
                         why,
                     });
-                    self.fail(io, cmd, &req, Some(conn), FailReason::InvalidReply, "06")
-                        .await
+                    let o = self
+                        .fail(io, cmd, &req, Some(conn), FailReason::InvalidReply, "06")
+                        .await;
+                    (o, None)
                 }
             },
             Err(Failure::Timeout) => {
@@ -85,29 +88,35 @@ impl ReferenceTerminal {
                     stan: stan.clone(),
                     after: cfg.response_timeout,
                 });
-                self.after_timeout(io, cmd, &req, conn).await
+                (self.after_timeout(io, cmd, &req, conn).await, None)
             }
             Err(Failure::Lost(error)) => {
                 io.note(TerminalEvent::ConnectionLost {
                     stan: stan.clone(),
                     error,
                 });
-                self.fail(io, cmd, &req, None, FailReason::NoResponse, "98")
-                    .await
+                let o = self
+                    .fail(io, cmd, &req, None, FailReason::NoResponse, "98")
+                    .await;
+                (o, None)
             }
             Err(Failure::Invalid(why)) => {
                 io.note(TerminalEvent::InvalidReply {
                     stan: stan.clone(),
                     why,
                 });
-                self.fail(io, cmd, &req, None, FailReason::InvalidReply, "06")
-                    .await
+                let o = self
+                    .fail(io, cmd, &req, None, FailReason::InvalidReply, "06")
+                    .await;
+                (o, None)
             }
-            Err(Failure::Connect(_)) => unreachable_connect(cmd, stan),
+            Err(Failure::Connect(_)) => (unreachable_connect(cmd, stan), None),
         };
         io.report(outcome);
-        // The host was reached: a chance to deliver queued advices.
-        self.forward_advices(io).await;
+        // The host answered: the moment to deliver queued advices, on the same connection.
+        if let Some(conn) = answered_on {
+            self.forward_advices(io, Some(conn)).await;
+        }
     }
 
     /// No reply in time. The correct terminal reverses; three defects do something else here.
