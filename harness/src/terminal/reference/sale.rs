@@ -2,6 +2,7 @@
 
 use super::link::*;
 use super::*;
+use crate::terminal::messages::reversal_reason;
 
 impl ReferenceTerminal {
     pub(super) async fn sale(&mut self, io: &TerminalIo, cmd: &SaleCommand) {
@@ -35,7 +36,7 @@ impl ReferenceTerminal {
         let record = ReversalRecord {
             stan: stan.clone(),
             txn: cmd.txn.clone(),
-            message: messages::reversal(&req, "98", io.wire.dialect),
+            message: messages::reversal(&req, reversal_reason::OTHER, io.wire.dialect),
         };
         let save_after_send = cfg.reversal_save == ReversalSave::AfterSend;
         if !save_after_send {
@@ -78,7 +79,14 @@ impl ReferenceTerminal {
                         why,
                     });
                     let o = self
-                        .fail(io, cmd, &req, Some(conn), FailReason::InvalidReply, "06")
+                        .fail(
+                            io,
+                            cmd,
+                            &req,
+                            Some(conn),
+                            FailReason::InvalidReply,
+                            reversal_reason::INVALID_REPLY,
+                        )
                         .await;
                     (o, None)
                 }
@@ -96,7 +104,14 @@ impl ReferenceTerminal {
                     error,
                 });
                 let o = self
-                    .fail(io, cmd, &req, None, FailReason::NoResponse, "98")
+                    .fail(
+                        io,
+                        cmd,
+                        &req,
+                        None,
+                        FailReason::NoResponse,
+                        reversal_reason::NO_REPLY,
+                    )
                     .await;
                 (o, None)
             }
@@ -106,7 +121,14 @@ impl ReferenceTerminal {
                     why,
                 });
                 let o = self
-                    .fail(io, cmd, &req, None, FailReason::InvalidReply, "06")
+                    .fail(
+                        io,
+                        cmd,
+                        &req,
+                        None,
+                        FailReason::InvalidReply,
+                        reversal_reason::INVALID_REPLY,
+                    )
                     .await;
                 (o, None)
             }
@@ -159,7 +181,14 @@ impl ReferenceTerminal {
             return failed(cmd, stan, FailReason::NoResponse, ReversalState::None);
         }
         let mut outcome = self
-            .fail(io, cmd, req, Some(conn), FailReason::NoResponse, "98")
+            .fail(
+                io,
+                cmd,
+                req,
+                Some(conn),
+                FailReason::NoResponse,
+                reversal_reason::NO_REPLY,
+            )
             .await;
         if cfg.has(Defect::ReportApprovedOnTimeout) {
             // Reverses correctly, then tells the merchant the sale went through.
