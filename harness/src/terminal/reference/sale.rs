@@ -21,18 +21,7 @@ impl ReferenceTerminal {
             ));
         }
         let stan = io.store.next_stan();
-        let ids = Ids {
-            terminal: &cfg.id,
-            merchant: &cfg.merchant,
-        };
-        let req = messages::sale(
-            &ids,
-            &stan,
-            &cmd.pan,
-            &cmd.card,
-            cmd.amount,
-            &Stamp::at(io.now()),
-        );
+        let req = Self::sale_request(io, cmd, &stan);
         let record = ReversalRecord {
             stan: stan.clone(),
             txn: cmd.txn.clone(),
@@ -139,6 +128,16 @@ impl ReferenceTerminal {
         if let Some(conn) = answered_on {
             self.forward_advices(io, Some(conn)).await;
         }
+    }
+
+    /// The 0200 for `cmd` under `stan`, stamped now.
+    pub(super) fn sale_request(io: &TerminalIo, cmd: &SaleCommand, stan: &str) -> Message {
+        let ids = Ids {
+            terminal: &io.config.id,
+            merchant: &io.config.merchant,
+        };
+        let stamp = Stamp::at(io.now());
+        messages::sale(&ids, stan, &cmd.pan, &cmd.card, cmd.amount, &stamp)
     }
 
     /// No reply in time. The correct terminal reverses; three defects do something else here.
