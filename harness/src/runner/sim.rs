@@ -287,6 +287,7 @@ fn commands(scenario: &Scenario, offset: Duration, suffix: Option<&str>) -> Vec<
                         expiry: card.expiry.clone(),
                         entry: card.entry,
                         pin: s.pin.clone().or_else(|| card.pin.clone()),
+                        declines_after_approval: card.declines_after_approval,
                     },
                 }))
             }

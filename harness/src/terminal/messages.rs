@@ -55,6 +55,9 @@ pub struct CardData {
     pub entry: EntryMode,
     /// The PIN the cardholder entered; sent as an ISO format 0 block (field 52).
     pub pin: Option<String>,
+    /// The chip will refuse to complete after an online approval (EMV second GENERATE AC
+    /// answers AAC): the terminal must reverse what the host approved.
+    pub declines_after_approval: bool,
 }
 
 /// A sale request.
@@ -144,6 +147,8 @@ pub mod reversal_reason {
     /// Anything else. The record is saved with this before the request is sent, so a terminal
     /// that loses power mid-transaction says, after the reboot, that it does not know why.
     pub const OTHER: &str = "06";
+    /// The host approved but the terminal could not finish (the chip declined afterwards).
+    pub const NOT_COMPLETED: &str = "96";
 }
 
 /// Network management codes (field 70).
@@ -305,6 +310,7 @@ mod tests {
             expiry: Some("2812".into()),
             entry: EntryMode::Swipe,
             pin: Some("4321".into()),
+            declines_after_approval: false,
         };
         let m = sale(
             &ids,

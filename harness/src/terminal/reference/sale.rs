@@ -51,6 +51,24 @@ impl ReferenceTerminal {
         // The connection stays with us only when the host answered; a bad link is not reused.
         let (outcome, answered_on) = match reply {
             Ok(rsp) => match validate(&req, &rsp) {
+                Ok(rc) if rc == "00" && cmd.card.declines_after_approval => {
+                    io.note(TerminalEvent::NotCompleted {
+                        stan: stan.clone(),
+                        why: "the card declined after the host approved (second GENERATE AC: AAC)"
+                            .into(),
+                    });
+                    let o = self
+                        .fail(
+                            io,
+                            cmd,
+                            &req,
+                            Some(conn),
+                            FailReason::NotCompleted,
+                            reversal_reason::NOT_COMPLETED,
+                        )
+                        .await;
+                    (o, None)
+                }
                 Ok(rc) => {
                     self.clear_reversal(io, &stan);
                     if rc == "00" {
