@@ -229,7 +229,7 @@ impl ReferenceTerminal {
         rc: &str,
     ) -> Outcome {
         let stan = req.text(11).unwrap_or_default().to_string();
-        if self.pending(io).is_none_or(|r| r.stan != stan) {
+        if self.reversal_for(io, &stan).is_none() {
             // after_send policy and the send itself failed: save it now, the host may have it.
             self.save_reversal(
                 io,
@@ -248,10 +248,13 @@ impl ReferenceTerminal {
             stan: stan.clone(),
             reason: rc.into(),
         });
-        let reversal = if self.send_pending_reversal(io, conn).await {
-            ReversalState::Acknowledged
-        } else if self.pending(io).is_some() {
+        // Older reversals go first; this one is acknowledged once its record is gone, unless a
+        // defect dropped it unacknowledged.
+        let cleared = self.send_pending_reversal(io, conn).await;
+        let reversal = if self.reversal_for(io, &stan).is_some() {
             ReversalState::Pending
+        } else if cleared {
+            ReversalState::Acknowledged
         } else {
             ReversalState::None
         };
