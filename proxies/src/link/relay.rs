@@ -417,16 +417,21 @@ impl Relay {
         side: Side,
         lane: &Lane<S>,
         mut queue: mpsc::UnboundedReceiver<Out>,
-        mut state: watch::Receiver<State>,
+        state: watch::Receiver<State>,
     ) {
         let dir = match side {
             Side::Host => Direction::ToHost,
             _ => Direction::ToTerminal,
         };
+        // One wait for the whole loop, as in the reader: this future is polled on every
+        // wake-up of the connection's task, so it must not re-register each time.
+        let mut waiter = state.clone();
+        let over = waiter.wait_for(State::is_over);
+        tokio::pin!(over);
         loop {
             let next = tokio::select! {
                 biased;
-                _ = state.wait_for(State::is_over) => break,
+                _ = &mut over => break,
                 next = queue.recv() => next,
             };
             let (due, bytes, arrival, label) = match next {
@@ -448,7 +453,7 @@ impl Relay {
             if due > Instant::now() {
                 tokio::select! {
                     biased;
-                    _ = state.wait_for(State::is_over) => break,
+                    _ = &mut over => break,
                     _ = sleep_until(due) => {}
                 }
             }
