@@ -202,8 +202,13 @@ impl Relay {
             every_frame,
         );
         let host_writer = self.writer(conn, Side::Host, &host_lane, host_queue, state_rx.clone());
-        let terminal_writer =
-            self.writer(conn, Side::Terminal, &terminal_lane, terminal_queue, state_rx);
+        let terminal_writer = self.writer(
+            conn,
+            Side::Terminal,
+            &terminal_lane,
+            terminal_queue,
+            state_rx,
+        );
         let (t_read, h_read, (), ()) = tokio::join!(up, down, host_writer, terminal_writer);
         let end = *state_tx.borrow();
         if end.is_over() {
@@ -364,7 +369,13 @@ impl Relay {
 
     /// Reports a frame written a millisecond or more after it arrived as delivered late, so
     /// checks judge it by when it reached its receiver.
-    fn delivered(&self, conn: u32, dir: Direction, arrival: Instant, label: impl FnOnce() -> Label) {
+    fn delivered(
+        &self,
+        conn: u32,
+        dir: Direction,
+        arrival: Instant,
+        label: impl FnOnce() -> Label,
+    ) {
         if Instant::now() >= arrival + Duration::from_millis(1) {
             let label = label();
             self.sink.emit(LinkEvent::Delivered {
