@@ -3,7 +3,7 @@
 //! Four parts run joined on one task: a reader per direction (decode, ask the engine, queue
 //! pieces) and a writer per direction (write each queued piece no earlier than its time). The
 //! queues keep each direction in order, so a delayed frame holds back the frames behind it,
-//! and a reader can queue a made-up reply on the other direction's writer. A watch channel
+//! and a reader can queue a made-up reply on the other direction's writer. A [`ConnState`]
 //! carries the connection's state (open, hung, closed, reset) to all four parts.
 //!
 //! Most frames meet no rule and go on at once. For those the reader writes the frame itself
@@ -11,14 +11,16 @@
 //! would have kept anyway; it saves a queue round trip and a wake-up of the task per frame,
 //! which on a one-core live proxy is a large part of what the hop costs.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::task::Poll;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_util::StreamExt;
 use tokio::io::{AsyncWriteExt, ReadHalf, WriteHalf};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use tokio_util::codec::{Decoder, FramedRead};
 
@@ -92,6 +94,50 @@ enum State {
 impl State {
     fn is_over(&self) -> bool {
         matches!(self, State::Closed | State::Reset)
+    }
+}
+
+/// The state of one connection, shared by its four parts.
+///
+/// The parts are joined on one task, and `tokio::join!` polls every part each time the task
+/// wakes, so a part sees a change at the next poll at the latest. A change therefore only has
+/// to wake the task, and waiting for the end is a plain check: no waiter is registered, which
+/// a channel would do on every poll of every part, that is on every frame.
+struct ConnState(AtomicU8);
+
+impl ConnState {
+    const ORDER: [State; 4] = [State::Open, State::Hung, State::Closed, State::Reset];
+
+    fn new() -> Self {
+        ConnState(AtomicU8::new(0))
+    }
+
+    fn get(&self) -> State {
+        Self::ORDER[usize::from(self.0.load(Ordering::SeqCst))]
+    }
+
+    /// Changes the state and wakes the task, so the parts polled before the caller in this
+    /// round see it too.
+    async fn set(&self, state: State) {
+        let code = Self::ORDER.iter().position(|s| *s == state).unwrap_or(0);
+        self.0.store(code as u8, Ordering::SeqCst);
+        poll_fn(|cx| {
+            cx.waker().wake_by_ref();
+            Poll::Ready(())
+        })
+        .await;
+    }
+
+    /// Ready once the connection is over (closed or reset). Only for use inside the joined
+    /// parts: it relies on being polled again whenever the task wakes.
+    fn over(&self) -> impl Future<Output = ()> + '_ {
+        poll_fn(|_| {
+            if self.get().is_over() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
     }
 }
 
@@ -175,7 +221,7 @@ impl Relay {
     {
         let route = self.lock_engine().route_of(conn);
         self.sink.emit(LinkEvent::ConnOpened { conn, route });
-        let (state_tx, state_rx) = watch::channel(State::Open);
+        let state = ConnState::new();
         let (to_host, host_queue) = mpsc::unbounded_channel();
         let (to_terminal, terminal_queue) = mpsc::unbounded_channel();
         let (t_read, t_write) = tokio::io::split(terminal);
@@ -189,7 +235,7 @@ impl Relay {
             FramedRead::new(t_read, codec()),
             (&to_host, &to_terminal),
             (&host_lane, &terminal_lane),
-            &state_tx,
+            &state,
             every_frame,
         );
         let down = self.reader(
@@ -198,19 +244,19 @@ impl Relay {
             FramedRead::new(h_read, codec()),
             (&to_terminal, &to_host),
             (&terminal_lane, &host_lane),
-            &state_tx,
+            &state,
             every_frame,
         );
-        let host_writer = self.writer(conn, Side::Host, &host_lane, host_queue, state_rx.clone());
+        let host_writer = self.writer(conn, Side::Host, &host_lane, host_queue, &state);
         let terminal_writer = self.writer(
             conn,
             Side::Terminal,
             &terminal_lane,
             terminal_queue,
-            state_rx,
+            &state,
         );
         let (t_read, h_read, (), ()) = tokio::join!(up, down, host_writer, terminal_writer);
-        let end = *state_tx.borrow();
+        let end = state.get();
         if end.is_over() {
             let how = match end {
                 State::Reset => "reset (RST) both ways",
@@ -240,19 +286,14 @@ impl Relay {
         mut src: FramedRead<ReadHalf<S>, FrameCodec>,
         (forward, back): (&Queue, &Queue),
         (ahead, behind): (&Lane<D>, &Lane<S>),
-        state: &watch::Sender<State>,
+        state: &ConnState,
         every_frame: bool,
     ) -> ReadHalf<S> {
         let src_side = side_from(dir);
-        let mut watch = state.subscribe();
-        // One wait for the whole loop: a new one per frame would register and unregister a
-        // waiter on the state channel every time.
-        let over = watch.wait_for(State::is_over);
-        tokio::pin!(over);
         let how = loop {
             let next = tokio::select! {
                 biased;
-                _ = &mut over => return src.into_inner(),
+                _ = state.over() => return src.into_inner(),
                 next = src.next() => next,
             };
             let frame = match next {
@@ -271,7 +312,7 @@ impl Relay {
                 dialect: self.dialect,
                 framing: self.framing,
             };
-            let (effect, rule) = if *state.borrow() == State::Hung {
+            let (effect, rule) = if state.get() == State::Hung {
                 (Effect::stop(Fate::Swallowed, Control::Keep), None)
             } else {
                 match self.lock_engine().on_frame(&view) {
@@ -289,7 +330,7 @@ impl Relay {
             if let Some(bytes) = at_once(&effect.forward)
                 && effect.reply.is_empty()
                 && effect.then == Control::Keep
-                && *state.borrow() == State::Open
+                && state.get() == State::Open
                 && ahead.queued.load(Ordering::SeqCst) == 0
                 && !ahead.broken.load(Ordering::SeqCst)
                 && let Ok(mut dst) = ahead.dst.try_lock()
@@ -330,13 +371,13 @@ impl Relay {
             match effect.then {
                 Control::Keep => {}
                 Control::Hang => {
-                    state.send_replace(State::Hung);
+                    state.set(State::Hung).await;
                 }
                 Control::Close => {
-                    state.send_replace(State::Closed);
+                    state.set(State::Closed).await;
                 }
                 Control::Reset => {
-                    state.send_replace(State::Reset);
+                    state.set(State::Reset).await;
                 }
             }
         };
@@ -428,21 +469,16 @@ impl Relay {
         side: Side,
         lane: &Lane<S>,
         mut queue: mpsc::UnboundedReceiver<Out>,
-        state: watch::Receiver<State>,
+        state: &ConnState,
     ) {
         let dir = match side {
             Side::Host => Direction::ToHost,
             _ => Direction::ToTerminal,
         };
-        // One wait for the whole loop, as in the reader: this future is polled on every
-        // wake-up of the connection's task, so it must not re-register each time.
-        let mut waiter = state.clone();
-        let over = waiter.wait_for(State::is_over);
-        tokio::pin!(over);
         loop {
             let next = tokio::select! {
                 biased;
-                _ = &mut over => break,
+                _ = state.over() => break,
                 next = queue.recv() => next,
             };
             let (due, bytes, arrival, label) = match next {
@@ -464,11 +500,11 @@ impl Relay {
             if due > Instant::now() {
                 tokio::select! {
                     biased;
-                    _ = &mut over => break,
+                    _ = state.over() => break,
                     _ = sleep_until(due) => {}
                 }
             }
-            if *state.borrow() == State::Hung {
+            if state.get() == State::Hung {
                 lane.queued.fetch_sub(1, Ordering::SeqCst);
                 continue;
             }
@@ -485,7 +521,7 @@ impl Relay {
                 self.delivered(conn, dir, arrival, || label);
             }
         }
-        if *state.borrow() == State::Closed && !lane.broken.load(Ordering::SeqCst) {
+        if state.get() == State::Closed && !lane.broken.load(Ordering::SeqCst) {
             let _ = lane.dst.lock().await.shutdown().await;
         }
     }
