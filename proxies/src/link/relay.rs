@@ -13,8 +13,8 @@
 
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
-use std::task::Poll;
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -248,13 +248,8 @@ impl Relay {
             every_frame,
         );
         let host_writer = self.writer(conn, Side::Host, &host_lane, host_queue, &state);
-        let terminal_writer = self.writer(
-            conn,
-            Side::Terminal,
-            &terminal_lane,
-            terminal_queue,
-            &state,
-        );
+        let terminal_writer =
+            self.writer(conn, Side::Terminal, &terminal_lane, terminal_queue, &state);
         let (t_read, h_read, (), ()) = tokio::join!(up, down, host_writer, terminal_writer);
         let end = state.get();
         if end.is_over() {
