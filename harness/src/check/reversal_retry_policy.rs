@@ -110,8 +110,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             let started = command_at
                 .iter()
                 .copied()
-                .filter(|c| *c <= round[0].at)
-                .next_back()
+                .rfind(|c| *c <= round[0].at)
                 .unwrap_or_default();
             let next_command = command_at.iter().copied().find(|c| *c > last.at);
             let noted = noted_attempts(input, &stan, started, next_command);
