@@ -10,7 +10,6 @@
 //! the one thing a black-box terminal reports that says "I did not ask the host".
 
 use posfault_proxies::fault::Direction;
-use posfault_proxies::link::Fate;
 
 use crate::check::host_view::{HostFate, host_fates};
 use crate::check::{CheckInput, Terminals};
@@ -58,18 +57,21 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             // `outcome_matches_journal` reports the disagreement.
             continue;
         }
-        // The first reply the host got through to this terminal after the offline approval.
-        let Some((answered_at, _)) = frames.iter().find(|(at, f)| {
+        // The first online transaction of this terminal the host decided and the terminal
+        // finished (approved or declined) after the offline approval: the link worked and the
+        // terminal was done with it. One it could not finish (reversed, failed) is no chance.
+        let Some((answered_at, _)) = input.transcript.outcomes().find(|(at, later)| {
             *at > approved_at
-                && f.dir == Direction::ToTerminal
-                && f.fate == Fate::Forwarded
-                && matches!(f.mti.as_deref(), Some("0110" | "0210"))
-                && f.field(41) == Some(terminal)
+                && terminals.get(&later.txn) == terminal
+                && terminals.is_financial(&later.txn)
+                && (later.result == TxnResult::Declined
+                    || (later.result == TxnResult::Approved
+                        && later.rc.as_deref() != Some(OFFLINE_APPROVED)))
         }) else {
             continue;
         };
         let tried = frames.iter().any(|(at, f)| {
-            at >= answered_at
+            *at >= answered_at
                 && f.dir == Direction::ToHost
                 && matches!(f.mti.as_deref(), Some("0220" | "0221"))
                 && f.field(41) == Some(terminal)
@@ -77,9 +79,9 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
         });
         if !tried {
             findings.push(format!(
-                "{said}, and the host answered the terminal again at {answered_at}, but no 0220 \
-                 advice for STAN {} was sent by the end of the run; expected the queued advice \
-                 after the next transaction the host answered",
+                "{said}, and the terminal finished an online transaction with the host at \
+                 {answered_at}, but no 0220 advice for STAN {} was sent by the end of the run; \
+                 expected the queued advice after the next online transaction",
                 o.stan
             ));
         }
@@ -87,7 +89,8 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     findings
 }
 
-/// When the host posted the advice for (terminal, STAN), or learnt of it again (94).
+/// When the host posted the advice for (terminal, STAN). A 94 alone proves nothing: the host
+/// may hold another transaction under that STAN, and the offline sale is then lost.
 fn posted_at(input: &CheckInput<'_>, terminal: &str, stan: &str) -> Option<At> {
     input
         .journal
@@ -97,7 +100,7 @@ fn posted_at(input: &CheckInput<'_>, terminal: &str, stan: &str) -> Option<At> {
                 && e.mti == "0220"
                 && e.terminal == terminal
                 && e.stan == stan
-                && (e.decision == Decision::Posted || e.rc == "94")
+                && e.decision == Decision::Posted
         })
         .map(|e| e.at)
 }
@@ -109,10 +112,16 @@ mod tests {
     use crate::host::JournalEntry;
     use crate::money::Amount;
     use crate::terminal::{Outcome, TerminalEvent};
+    use crate::transcript::EventKind;
     use Direction::{ToHost, ToTerminal};
+    use posfault_proxies::link::Fate;
 
     fn offline(txn: &str, stan: &str) -> TerminalEvent {
         TerminalEvent::Outcome(Outcome::approved_offline(txn, stan))
+    }
+
+    fn online(stan: &str) -> EventKind {
+        term(TerminalEvent::Outcome(Outcome::answered("t2", stan, "00")))
     }
 
     fn entry(at: u64, mti: &str, stan: &str, decision: Decision, rc: &str) -> JournalEntry {
@@ -139,8 +148,7 @@ mod tests {
     fn advice_posted_before_settlement_passes() {
         let t = transcript(vec![
             (1000, term(offline("t1", "000001"))),
-            (5000, frame(ToHost, "0200", "000002", Fate::Forwarded)),
-            (5010, frame(ToTerminal, "0210", "000002", Fate::Forwarded)),
+            (5010, online("000002")),
             (5020, frame(ToHost, "0220", "000001", Fate::Forwarded)),
         ]);
         let journal = [
@@ -173,26 +181,33 @@ mod tests {
     }
 
     #[test]
-    fn a_94_for_a_resent_advice_counts_as_posted() {
+    fn a_94_counts_only_after_the_advice_was_posted() {
         let t = transcript(vec![(1000, term(offline("t1", "000001")))]);
-        let journal = [
+        let resent = [
+            entry(5030, "0220", "000001", Decision::Posted, "00"),
+            entry(50_000, "0220", "000001", Decision::Declined, "94"),
+            entry(60_000, "0500", "000002", Decision::Accepted, "00"),
+        ];
+        assert!(run(check, &t, &resent).is_empty());
+        // A 94 for a STAN the host holds for another transaction: the offline sale is lost.
+        let collided = [
             entry(5030, "0220", "000001", Decision::Declined, "94"),
             entry(60_000, "0500", "000002", Decision::Accepted, "00"),
         ];
-        assert!(run(check, &t, &journal).is_empty());
+        let f = run(check, &t, &collided);
+        assert!(f[0].contains("had not reached the host"), "{}", f[0]);
     }
 
     #[test]
-    fn no_advice_after_the_host_answered_again_fails() {
+    fn no_advice_after_the_next_online_sale_fails() {
         let t = transcript(vec![
             (1000, term(offline("t1", "000001"))),
-            (5000, frame(ToHost, "0200", "000002", Fate::Forwarded)),
-            (5010, frame(ToTerminal, "0210", "000002", Fate::Forwarded)),
+            (5010, online("000002")),
         ]);
         let f = run(check, &t, &[]);
         assert_eq!(f.len(), 1);
         assert!(
-            f[0].contains("answered the terminal again at 5.010s")
+            f[0].contains("finished an online transaction with the host at 5.010s")
                 && f[0].contains("no 0220 advice for STAN 000001"),
             "{}",
             f[0]
@@ -203,19 +218,25 @@ mod tests {
     fn an_advice_lost_on_the_way_still_counts_as_tried() {
         let t = transcript(vec![
             (1000, term(offline("t1", "000001"))),
-            (5000, frame(ToHost, "0200", "000002", Fate::Forwarded)),
-            (5010, frame(ToTerminal, "0210", "000002", Fate::Forwarded)),
+            (5010, online("000002")),
             (5020, frame(ToHost, "0220", "000001", Fate::Dropped)),
         ]);
         assert!(run(check, &t, &[]).is_empty());
     }
 
     #[test]
-    fn no_later_answer_means_no_chance_to_forward() {
+    fn an_online_sale_the_terminal_could_not_finish_is_no_chance_to_forward() {
+        let failed = Outcome::failed(
+            "t2",
+            "000002",
+            crate::terminal::FailReason::NotCompleted,
+            crate::terminal::ReversalState::Acknowledged,
+        );
         let t = transcript(vec![
             (1000, term(offline("t1", "000001"))),
             (5000, frame(ToHost, "0200", "000002", Fate::Forwarded)),
-            (5010, frame(ToTerminal, "0210", "000002", Fate::Dropped)),
+            (5010, frame(ToTerminal, "0210", "000002", Fate::Forwarded)),
+            (5100, term(TerminalEvent::Outcome(failed))),
         ]);
         assert!(run(check, &t, &[]).is_empty());
     }

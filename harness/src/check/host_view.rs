@@ -33,7 +33,8 @@ pub(crate) fn host_fates(journal: &[JournalEntry]) -> BTreeMap<(String, String),
                     amount: e.amount.unwrap_or_default(),
                 });
             }
-            ("0200" | "0100", Decision::Declined) => {
+            // A refused advice: the merchant was told "approved offline" and will not be paid.
+            ("0200" | "0100" | "0220", Decision::Declined) => {
                 fates
                     .entry(key)
                     .or_insert(HostFate::Declined { rc: e.rc.clone() });

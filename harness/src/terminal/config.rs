@@ -40,8 +40,9 @@ pub struct TerminalConfig {
     /// reached, and starts with whichever host last worked. Default false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub backup_host: bool,
-    /// Approve sales up to this amount offline, without asking the host (chip terminal risk
-    /// management's floor limit), and queue each as a 0220 advice: sent after the next online
+    /// Approve chip and contactless purchases below this amount and without online PIN
+    /// offline, without asking the host (EMV terminal risk management's floor limit), and queue
+    /// each as a 0220 advice: sent after the next online
     /// transaction and before settlement, kept until the host answers 00 or 94. Default: none,
     /// every sale goes online.
     #[serde(default, skip_serializing_if = "Option::is_none")]

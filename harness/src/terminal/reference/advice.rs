@@ -6,17 +6,20 @@
 use super::link::*;
 use super::*;
 
-use crate::host::TxnType;
+use crate::host::{EntryMode, TxnType};
 use crate::terminal::advices::AdviceRecord;
 
 impl ReferenceTerminal {
-    /// Whether this sale may be approved without the host: a purchase at or under the floor
-    /// limit. Refunds and cash always go online.
+    /// Whether this sale may be approved without the host: a chip or contactless purchase
+    /// below the floor limit (EMV: at or above it goes online) with no online PIN, which only
+    /// the issuer can verify. Refunds, cash, swiped and keyed cards always go online.
     pub(super) fn offline_allowed(io: &TerminalIo, cmd: &SaleCommand) -> bool {
         io.config
             .offline_floor_limit
-            .is_some_and(|limit| cmd.amount.0 <= limit.0)
+            .is_some_and(|limit| cmd.amount.0 < limit.0)
             && cmd.card.txn.unwrap_or(TxnType::Purchase) == TxnType::Purchase
+            && cmd.card.pin.is_none()
+            && matches!(cmd.card.entry, EntryMode::Chip | EntryMode::Contactless)
     }
 
     /// Approves the sale offline: a STAN, the advice queued, the batch updated, the merchant told.
