@@ -98,6 +98,9 @@ fn line(kind: &EventKind) -> String {
             TerminalEvent::Unsupported { txn, op } => {
                 format!("{op} {txn}: not supported by this terminal")
             }
+            TerminalEvent::Skipped { txn, op, after } => {
+                format!("{op} {txn} skipped: {after}, which it follows, reported no outcome")
+            }
             TerminalEvent::ConnectFailed { stan, error } => {
                 format!("connect failed (STAN {stan}): {error}")
             }

@@ -267,6 +267,10 @@ fn terminal_note(e: &TerminalEvent, lang: Lang) -> (String, &'static str) {
             (format!("{op} {txn} · {amount} · {card}"), "cmd")
         }
         TerminalEvent::Unsupported { txn, op } => (format!("{op} {txn}: unsupported"), "alert"),
+        TerminalEvent::Skipped { txn, op, after } => (
+            format!("{op} {txn}: skipped, {after} has no outcome"),
+            "alert",
+        ),
         TerminalEvent::ConnectFailed { stan, .. } => (
             format!("✕ {} · STAN {stan}", t(Msg::ConnectFailed)),
             "alert",

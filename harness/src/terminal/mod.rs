@@ -10,7 +10,9 @@ mod net;
 mod reference;
 mod store;
 
-pub use api::{Command, SaleCommand, Schedule, SettleCommand, Terminal, TerminalIo};
+pub use api::{
+    After, Command, SaleCommand, Schedule, Scheduled, SettleCommand, Terminal, TerminalIo,
+};
 pub use config::{Defect, Fleet, ReversalSave, TerminalConfig};
 pub use event::{Advice, FailReason, Outcome, ReversalState, TerminalEvent, TxnResult};
 pub use net::{Dialer, Duplex, SimDialer};

@@ -1,10 +1,12 @@
-//! A sale: request, reply or its absence, and what the terminal does about each.
+//! A sale, authorisation or refund: request, reply or its absence, and what the terminal does
+//! about each. The three differ only in the request they send and in what an approval adds to
+//! the batch; the reversal policy and every defect apply to all three alike.
 
 use super::link::*;
 use super::*;
 
 impl ReferenceTerminal {
-    pub(super) async fn sale(&mut self, io: &TerminalIo, cmd: &SaleCommand) {
+    pub(super) async fn financial(&mut self, io: &TerminalIo, kind: Request, cmd: &SaleCommand) {
         let cfg = &io.config;
         self.send_pending_reversal(io, None).await;
         let stan = io.store.next_stan();
@@ -12,7 +14,8 @@ impl ReferenceTerminal {
             terminal: &cfg.id,
             merchant: &cfg.merchant,
         };
-        let req = messages::sale(
+        let req = messages::financial(
+            kind,
             &ids,
             &stan,
             &cmd.pan,
@@ -50,11 +53,14 @@ impl ReferenceTerminal {
             Ok(rsp) => match validate(&req, &rsp) {
                 Ok(rc) => {
                     self.clear_reversal(io, &stan);
-                    if rc == "00" {
+                    // An authorisation only holds funds: the host leaves it out of its
+                    // totals, so the batch does too.
+                    if rc == "00" && kind != Request::Auth {
                         io.store.batch_add(BatchItem {
                             stan: stan.clone(),
                             date: req.text(13).unwrap_or_default().to_string(),
                             amount: cmd.amount.0,
+                            credit: kind == Request::Refund,
                         });
                     }
                     answered(cmd, stan, rc)
