@@ -77,6 +77,7 @@ pub enum Msg {
     DroppedBy,
     RuleFired,
     Timeout,
+    DialFailed,
     ConnectFailed,
     ConnectionLost,
     InvalidReply,
@@ -192,6 +193,7 @@ impl Lang {
             DroppedBy => ("DROPPED by", "已丢弃,规则"),
             RuleFired => ("rule", "规则"),
             Timeout => ("TIMEOUT", "超时"),
+            DialFailed => ("dial failed", "拨号失败"),
             ConnectFailed => ("connect failed", "连接失败"),
             ConnectionLost => ("connection lost", "连接中断"),
             InvalidReply => ("invalid reply", "无效应答"),
@@ -262,6 +264,10 @@ impl Lang {
                 "The host's net movement must equal the sum of the approvals the terminal reported.",
                 "主机净扣款金额必须等于终端报告的批准交易金额之和。",
             ),
+            CheckId::ConnectRetryPolicy => (
+                "A failed connect must be redialed no sooner than the backoff, and every host the terminal has (primary, backup) must be tried before a transaction fails for want of a connection.",
+                "连接失败后重拨间隔不得短于退避时间;在因无法连接而判定交易失败之前,必须尝试终端配置的所有主机(主用、备用)。",
+            ),
         };
         self.pick(en, zh)
     }
@@ -281,6 +287,7 @@ impl Lang {
             FailReason::NoResponse => self.pick("no response", "无应答"),
             FailReason::InvalidReply => self.pick("invalid reply", "应答无效"),
             FailReason::Connect => self.pick("no connection", "无法连接"),
+            FailReason::ReversalPending => self.pick("reversal pending", "冲正未完成"),
         }
     }
 

@@ -229,9 +229,13 @@ fn rows(t: &Transcript, lang: Lang) -> Vec<Row> {
 
 fn link_note(l: &LinkEvent, lang: Lang) -> Option<(String, String)> {
     let (text, title) = match l {
-        LinkEvent::ConnOpened { conn } => (
+        LinkEvent::ConnOpened { conn, route } => (
             format!("#{conn} {}", lang.t(Msg::ConnOpened)),
-            String::new(),
+            if route.is_primary() {
+                String::new()
+            } else {
+                format!("{} route", route.name())
+            },
         ),
         LinkEvent::ConnClosed { conn, side, how } => (
             format!("#{conn} {}", lang.t(Msg::ConnClosed)),
@@ -269,6 +273,16 @@ fn terminal_note(e: &TerminalEvent, lang: Lang) -> (String, &'static str) {
         TerminalEvent::Unsupported { txn, op } => (format!("{op} {txn}: unsupported"), "alert"),
         TerminalEvent::Skipped { txn, op, after } => (
             format!("{op} {txn}: skipped, {after} has no outcome"),
+            "alert",
+        ),
+        TerminalEvent::AdviceRefused { stan, rc } => {
+            (format!("✕ 0220 · STAN {stan} · RC {rc}"), "alert")
+        }
+        TerminalEvent::ManagementFailed { what, stan, .. } => {
+            (format!("✕ {what} · STAN {stan}"), "alert")
+        }
+        TerminalEvent::DialFailed { route, .. } => (
+            format!("✕ {} · {}", t(Msg::DialFailed), route.name()),
             "alert",
         ),
         TerminalEvent::ConnectFailed { stan, .. } => (

@@ -45,6 +45,26 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
     for (path, msg) in validate_host(&s.host, "host.") {
         bad(path, msg);
     }
+    let t = &s.terminal;
+    if t.connect_backoff_max.get() < t.connect_backoff.get() {
+        bad(
+            "terminal.connect_backoff_max".into(),
+            format!(
+                "the longest pause ({}) is shorter than the first one, connect_backoff ({}); expected at least {}",
+                t.connect_backoff_max, t.connect_backoff, t.connect_backoff
+            ),
+        );
+    }
+    if !t.backup_host {
+        for (i, r) in s.faults.iter().enumerate() {
+            if r.when.route == Some(posfault_proxies::fault::Route::Backup) {
+                bad(
+                    format!("faults[{i}].when.route"),
+                    "the terminal has no backup host, so no connection takes the backup route; add `backup_host: true` under `terminal:` or remove the condition".into(),
+                );
+            }
+        }
+    }
     let mut reqs = BTreeSet::new();
     for (i, r) in s.requirements.iter().enumerate() {
         if r.is_empty() || r.chars().any(char::is_whitespace) {
@@ -557,7 +577,7 @@ mod tests {
     }
 
     /// The errors for `steps`, one string each.
-    fn errors(steps: &str) -> Vec<String> {
+    fn schedule_errors(steps: &str) -> Vec<String> {
         match load_str(&with_schedule(steps), "s.yaml") {
             Ok(_) => Vec::new(),
             Err(e) => e.iter().map(ToString::to_string).collect(),
@@ -572,7 +592,7 @@ mod tests {
                      \x20 - power_cycle: {after_txn: r1, wait: 1s}\n\
                      \x20 - host_restart: {after_txn: t1}\n\
                      \x20 - settle: {id: s1, after: r1, wait: 1m}\n";
-        assert_eq!(errors(steps), Vec::<String>::new());
+        assert_eq!(schedule_errors(steps), Vec::<String>::new());
     }
 
     #[test]
@@ -580,9 +600,9 @@ mod tests {
         let steps = "  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa}\n\
                      \x20 - refund: {id: r1, after: t9, amount: \"1.00\", card: visa}\n";
         assert_eq!(
-            errors(steps),
+            schedule_errors(steps),
             [
-                "s.yaml:10:27: schedule[1].refund.after: no transaction \"t9\" before this step; \
+                "s.yaml:10:29: schedule[1].refund.after: no transaction \"t9\" before this step; \
                  expected one of \"t1\""
             ]
         );
@@ -593,9 +613,9 @@ mod tests {
         let steps = "  - sale: {id: t1, after: t2, amount: \"1.00\", card: visa}\n\
                      \x20 - sale: {id: t2, after: t1, amount: \"1.00\", card: visa}\n";
         assert_eq!(
-            errors(steps),
+            schedule_errors(steps),
             [
-                "s.yaml:9:25: schedule[0].sale.after: \"t2\" comes later in the schedule; a step \
+                "s.yaml:9:27: schedule[0].sale.after: \"t2\" comes later in the schedule; a step \
                  can only follow an earlier transaction, so move it before this step"
             ]
         );
@@ -605,9 +625,9 @@ mod tests {
     fn after_itself_is_a_cycle() {
         let steps = "  - auth: {id: a1, after: a1, amount: \"1.00\", card: visa}\n";
         assert_eq!(
-            errors(steps),
+            schedule_errors(steps),
             [
-                "s.yaml:9:25: schedule[0].auth.after: \"a1\" is this step's own id; a step can \
+                "s.yaml:9:27: schedule[0].auth.after: \"a1\" is this step's own id; a step can \
                  only follow an earlier transaction"
             ]
         );
@@ -619,7 +639,7 @@ mod tests {
                      \x20 - settle: {id: s1, at: 1s, after: t1}\n\
                      \x20 - refund: {id: r1, amount: \"1.00\", card: visa}\n";
         assert_eq!(
-            errors(steps),
+            schedule_errors(steps),
             [
                 "s.yaml:10:13: schedule[1].settle: two starts: give exactly one of `at: 1s` or \
                  `after: t1` (an earlier transaction's id)",
@@ -634,7 +654,7 @@ mod tests {
         let steps = "  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa}\n\
                      \x20 - power_cycle: {at: 5s, after_txn: t1}\n";
         assert_eq!(
-            errors(steps),
+            schedule_errors(steps),
             [
                 "s.yaml:10:18: schedule[1].power_cycle: two starts: give exactly one of `at: \
                  30s`, `after: {direction: to_host, mti: [\"0200\"]}` (a frame) or `after_txn: t1` \
@@ -648,11 +668,11 @@ mod tests {
         let steps = "  - sale: {id: t1, at: 1s, wait: 2s, amount: \"1.00\", card: visa}\n\
                      \x20 - host_restart: {at: 5s, wait: 1s}\n";
         assert_eq!(
-            errors(steps),
+            schedule_errors(steps),
             [
-                "s.yaml:9:35: schedule[0].sale.wait: `wait` counts from an earlier transaction's \
+                "s.yaml:9:34: schedule[0].sale.wait: `wait` counts from an earlier transaction's \
                  outcome; add `after: t1` or drop `wait`",
-                "s.yaml:10:33: schedule[1].host_restart.wait: `wait` counts from an earlier \
+                "s.yaml:10:34: schedule[1].host_restart.wait: `wait` counts from an earlier \
                  transaction's outcome; add `after_txn: t1` or drop `wait`",
             ]
         );
@@ -662,9 +682,9 @@ mod tests {
     fn a_sale_of_type_refund_points_to_the_refund_step() {
         let steps = "  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa, type: refund}\n";
         assert_eq!(
-            errors(steps),
+            schedule_errors(steps),
             [
-                "s.yaml:9:65: schedule[0].sale.type: a refund is a step of its own, counted as a \
+                "s.yaml:9:62: schedule[0].sale.type: a refund is a step of its own, counted as a \
                  credit at settlement: `- refund: {id: t1, at: 1s, card: visa, amount: \"1.00\"}`; \
                  a sale's type is purchase or cash"
             ]
@@ -675,13 +695,61 @@ mod tests {
     fn auth_and_refund_cards_and_amounts_are_checked_like_a_sale() {
         let steps = "  - auth: {id: a1, at: 1s, amount: \"0.00\", card: amex}\n";
         assert_eq!(
-            errors(steps),
+            schedule_errors(steps),
             [
-                "s.yaml:9:49: schedule[0].auth.card: no card \"amex\" in host.cards; expected one \
+                "s.yaml:9:50: schedule[0].auth.card: no card \"amex\" in host.cards; expected one \
                  of \"visa\"",
-                "s.yaml:9:33: schedule[0].auth.amount: expected a positive amount of at most 12 \
+                "s.yaml:9:36: schedule[0].auth.amount: expected a positive amount of at most 12 \
                  digits, found 0.00",
             ]
         );
+    }
+
+    const BASE: &str = "name: t
+description: d
+terminal:
+  connect_backoff: 5s
+  connect_backoff_max: 2s
+host:
+  accounts: [{id: a, balance: \"10.00\"}]
+  cards: [{id: visa, pan: \"4761739001010010\", account: a}]
+faults:
+  - name: backup-down
+    when: {route: backup, from: 0s, until: 1m}
+    action: {kind: refuse}
+schedule:
+  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa}
+";
+
+    fn errors(text: &str) -> Vec<String> {
+        match load_str(text, "s.yaml") {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn a_backoff_cap_below_the_first_pause_is_an_error_at_its_line() {
+        let errs = errors(BASE);
+        assert!(
+            errs.iter().any(|e| e.starts_with("s.yaml:5:24: terminal.connect_backoff_max: the longest pause (2s) is shorter than the first one")),
+            "{errs:#?}"
+        );
+    }
+
+    #[test]
+    fn a_rule_aimed_at_the_backup_route_needs_a_backup_host() {
+        let errs = errors(BASE);
+        assert!(
+            errs.iter().any(|e| e.starts_with(
+                "s.yaml:11:19: faults[0].when.route: the terminal has no backup host"
+            )),
+            "{errs:#?}"
+        );
+        let fixed = BASE.replace(
+            "connect_backoff_max: 2s",
+            "connect_backoff_max: 20s\n  backup_host: true",
+        );
+        assert_eq!(errors(&fixed), Vec::<String>::new());
     }
 }

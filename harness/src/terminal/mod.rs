@@ -1,6 +1,7 @@
 //! The reference terminal: the model of correct reversal, retry and reporting behaviour that the
 //! checks are written against, with switchable defects that reproduce real terminal bugs.
 
+mod advices;
 pub mod api;
 mod config;
 mod event;
@@ -10,6 +11,7 @@ mod net;
 mod reference;
 mod store;
 
+pub use advices::AdviceRecord;
 pub use api::{
     After, Command, SaleCommand, Schedule, Scheduled, SettleCommand, Terminal, TerminalIo,
 };

@@ -12,21 +12,6 @@ pub(super) enum Failure {
     Invalid(String),
 }
 
-impl ReferenceTerminal {
-    pub(super) async fn open(&self, io: &TerminalIo, stan: &str) -> Result<Conn, Failure> {
-        let limit = io.config.connect_timeout;
-        match timeout(limit.get(), io.dialer.dial()).await {
-            Ok(Ok(s)) => Ok(Framed::new(s, io.wire.codec())),
-            Ok(Err(e)) => Err(connect_failed(io, stan, e.to_string())),
-            Err(_) => Err(connect_failed(
-                io,
-                stan,
-                format!("no connection within {limit}"),
-            )),
-        }
-    }
-}
-
 pub(super) fn connect_failed(io: &TerminalIo, stan: &str, error: String) -> Failure {
     io.note(TerminalEvent::ConnectFailed {
         stan: stan.to_string(),

@@ -27,7 +27,10 @@ use crate::terminal::messages::{self, Ids, Request, Stamp};
 use crate::terminal::net::Duplex;
 use crate::terminal::store::{BatchItem, ReversalRecord};
 
+mod advice;
+mod connect;
 mod link;
+mod network;
 mod reversal;
 mod sale;
 mod settle;
@@ -38,6 +41,11 @@ mod settle;
 pub struct ReferenceTerminal {
     /// Where the `reversal_not_persisted` defect keeps its reversal: RAM.
     volatile_reversal: Option<ReversalRecord>,
+    /// Whether this boot has signed on (the policy's `sign_on`).
+    signed_on: bool,
+    /// When the last exchange with the host (a command or a network message) ended: idle time
+    /// for re-sign-on and echo tests counts from here.
+    last_activity: std::time::Duration,
 }
 
 impl ReferenceTerminal {
@@ -50,13 +58,16 @@ impl ReferenceTerminal {
 impl Terminal for ReferenceTerminal {
     fn run<'a>(&'a mut self, io: &'a TerminalIo) -> Pin<Box<dyn Future<Output = ()> + 'a>> {
         Box::pin(async move {
-            while let Some(cmd) = io.schedule.next().await {
+            self.last_activity = io.now();
+            while let Some(cmd) = self.next_command(io).await {
+                self.sign_on_if_due(io).await;
                 match cmd {
                     Command::Sale(s) => self.financial(io, Request::Sale, &s).await,
                     Command::Auth(s) => self.financial(io, Request::Auth, &s).await,
                     Command::Refund(s) => self.financial(io, Request::Refund, &s).await,
                     Command::Settle(s) => self.settle(io, &s).await,
                 }
+                self.last_activity = io.now();
             }
         })
     }

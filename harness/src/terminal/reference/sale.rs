@@ -8,7 +8,19 @@ use super::*;
 impl ReferenceTerminal {
     pub(super) async fn financial(&mut self, io: &TerminalIo, kind: Request, cmd: &SaleCommand) {
         let cfg = &io.config;
-        self.send_pending_reversal(io, None).await;
+        if Self::offline_allowed(io, kind, cmd) {
+            return self.approve_offline(io, cmd);
+        }
+        let cleared = self.send_pending_reversal(io, None).await;
+        if !cleared && cfg.block_sales_while_reversal_pending && self.pending(io).is_some() {
+            // Held back before a STAN is taken: nothing goes to the host.
+            return io.report(Outcome::failed(
+                &cmd.txn,
+                "",
+                FailReason::ReversalPending,
+                ReversalState::None,
+            ));
+        }
         let stan = io.store.next_stan();
         let ids = Ids {
             terminal: &cfg.id,
@@ -26,7 +38,7 @@ impl ReferenceTerminal {
         let record = ReversalRecord {
             stan: stan.clone(),
             txn: cmd.txn.clone(),
-            message: messages::reversal(&req, "98"),
+            message: messages::reversal(&req, "98", io.wire.dialect),
         };
         let save_after_send = cfg.reversal_save == ReversalSave::AfterSend;
         if !save_after_send {
@@ -100,6 +112,8 @@ impl ReferenceTerminal {
             Err(Failure::Connect(_)) => unreachable_connect(cmd, stan),
         };
         io.report(outcome);
+        // The host was reached: a chance to deliver queued advices.
+        self.forward_advices(io).await;
     }
 
     /// No reply in time. The correct terminal reverses; three defects do something else here.
@@ -173,7 +187,7 @@ impl ReferenceTerminal {
                 ReversalRecord {
                     stan: stan.clone(),
                     txn: cmd.txn.clone(),
-                    message: messages::reversal(req, rc),
+                    message: messages::reversal(req, rc, io.wire.dialect),
                 },
             );
         }

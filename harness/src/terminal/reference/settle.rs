@@ -9,6 +9,8 @@ impl ReferenceTerminal {
     /// (0320) and closes it, as field terminals do; the merchant is told either way.
     pub(super) async fn settle(&mut self, io: &TerminalIo, cmd: &SettleCommand) {
         self.send_pending_reversal(io, None).await;
+        // Advices first: the host's totals include only what it has posted.
+        self.forward_advices(io).await;
         let batch = io.store.batch();
         let stan = io.store.next_stan();
         let ids = Ids {
