@@ -6,7 +6,7 @@ mod power;
 mod report;
 mod sim;
 #[cfg(test)]
-mod tests_after;
+mod tests_steps;
 
 pub use report::{OutcomeMismatch, RunReport};
 pub use sim::{run, run_with};

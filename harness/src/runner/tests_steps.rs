@@ -1,6 +1,7 @@
-//! Steps scheduled `after` others, run end to end in the simulation: when they start, what a
-//! power cycle timed that way cuts, what happens when the outcome they follow never comes, and
-//! whose outcome a fleet member follows.
+//! The `auth` and `refund` steps and steps scheduled `after` others, run end to end in the
+//! simulation: what goes on the wire for an authorisation's reversal and a refund's settlement,
+//! when a follower starts, what a power cycle timed that way cuts, what happens when the
+//! outcome a step follows never comes, and whose outcome a fleet member follows.
 
 use std::time::Duration;
 
@@ -8,13 +9,20 @@ use crate::runner::run;
 use crate::scenario::load_str;
 use crate::terminal::TerminalEvent;
 use crate::transcript::Transcript;
+use posfault_proxies::fault::Direction;
 
 /// A scenario with one card and `terminal` / `schedule` as given (YAML, indented two spaces).
 fn scenario(terminal: &str, schedule: &str) -> crate::scenario::Scenario {
+    scenario_with("", terminal, schedule)
+}
+
+/// Like [`scenario`], with top-level settings (`dialect`, `faults`...) in `extra`.
+fn scenario_with(extra: &str, terminal: &str, schedule: &str) -> crate::scenario::Scenario {
     let text = format!(
         "name: t\n\
          description: d\n\
          tick: 10ms\n\
+         {extra}\
          terminal: {terminal}\n\
          host:\n  \
            accounts: [{{id: a, balance: \"100.00\"}}]\n  \
@@ -137,4 +145,110 @@ fn a_fleet_member_follows_its_own_transaction() {
         "{:?}",
         command_at(t, "t2@TERM0002")
     );
+}
+
+/// The fields of every frame with MTI `mti` the terminal sent.
+fn sent(t: &Transcript, mti: &str) -> Vec<std::collections::BTreeMap<u8, String>> {
+    t.frames()
+        .filter(|(_, f)| f.dir == Direction::ToHost && f.mti.as_deref() == Some(mti))
+        .map(|(_, f)| f.fields.clone())
+        .collect()
+}
+
+const LOSE_0110: &str = "faults:\n  \
+    - {name: lose, when: {direction: to_terminal, mti: [\"0110\"]}, action: {kind: drop_frame}}\n";
+
+#[test]
+fn an_unanswered_authorisation_is_reversed_naming_the_0100_in_field_90() {
+    let s = scenario_with(
+        LOSE_0110,
+        "{response_timeout: 30s}",
+        "  - auth: {id: a1, at: 1s, amount: \"50.00\", card: visa}\n",
+    );
+    let r = run(&s, 1);
+    assert!(r.passed, "{:?} {:?}", r.verdicts, r.mismatches);
+    let auths = sent(&r.transcript, "0100");
+    let reversals = sent(&r.transcript, "0400");
+    assert_eq!((auths.len(), reversals.len()), (1, 1));
+    let stan = &auths[0][&11];
+    let f90 = &reversals[0][&90];
+    assert!(f90.starts_with(&format!("0100{stan}")), "{f90}");
+    assert_eq!(&reversals[0][&11], stan);
+    // Held, then released: the cardholder ends where they started.
+    assert_eq!(
+        r.journal.last().and_then(|e| e.balance),
+        Some(crate::money::Amount(10_000))
+    );
+}
+
+#[test]
+fn in_a_dialect_without_field_90_the_auth_reversal_names_it_in_field_61() {
+    let s = scenario_with(
+        &format!("dialect: cup\nframing: bcd2\nenvelope: \"6000030000\"\n{LOSE_0110}"),
+        "{response_timeout: 30s}",
+        "  - auth: {id: a1, at: 1s, amount: \"50.00\", card: visa}\n",
+    );
+    let r = run(&s, 1);
+    assert!(r.passed, "{:?} {:?}", r.verdicts, r.mismatches);
+    let reversals = sent(&r.transcript, "0400");
+    assert_eq!(reversals.len(), 1);
+    assert!(!reversals[0].contains_key(&90));
+    let stan = &sent(&r.transcript, "0100")[0][&11];
+    assert!(
+        reversals[0][&61].contains(stan.as_str()),
+        "{:?}",
+        reversals[0]
+    );
+}
+
+#[test]
+fn refunds_settle_as_credits_and_authorisations_not_at_all() {
+    let s = scenario(
+        "{}",
+        "  - sale: {id: t1, at: 1s, amount: \"12.34\", card: visa}\n  \
+           - auth: {id: a1, at: 2s, amount: \"40.00\", card: visa}\n  \
+           - refund: {id: r1, at: 3s, amount: \"2.50\", card: visa}\n  \
+           - refund: {id: r2, at: 4s, amount: \"1.00\", card: visa}\n  \
+           - settle: {id: s1, at: 10s}\n",
+    );
+    let r = run(&s, 1);
+    assert!(r.passed, "{:?} {:?}", r.verdicts, r.mismatches);
+    let refunds: Vec<_> = sent(&r.transcript, "0200")
+        .into_iter()
+        .map(|f| f[&3].clone())
+        .collect();
+    assert_eq!(refunds, ["000000", "200000", "200000"]);
+    let totals = &sent(&r.transcript, "0500")[0];
+    let field = |n: u8| totals[&n].as_str();
+    assert_eq!(
+        (field(74), field(86), field(76), field(88)),
+        (
+            "0000000002",
+            "0000000000000350",
+            "0000000001",
+            "0000000000001234"
+        )
+    );
+    let s1 = r.outcomes.iter().find(|o| o.txn == "s1").expect("s1");
+    assert_eq!(s1.rc.as_deref(), Some("00"), "the host's totals agree");
+}
+
+#[test]
+fn the_offline_floor_limit_approves_small_purchases_only_never_auths_or_refunds() {
+    let s = scenario(
+        "{offline_floor_limit: \"10.00\"}",
+        "  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa}\n  \
+           - auth: {id: a1, at: 2s, amount: \"1.00\", card: visa}\n  \
+           - refund: {id: r1, at: 3s, amount: \"1.00\", card: visa}\n",
+    );
+    let r = run(&s, 1);
+    assert!(r.passed, "{:?} {:?}", r.verdicts, r.mismatches);
+    // The sale is approved offline and forwarded as an advice; the others go online.
+    assert_eq!(sent(&r.transcript, "0100").len(), 1);
+    let online: Vec<_> = sent(&r.transcript, "0200")
+        .into_iter()
+        .map(|f| f[&3].clone())
+        .collect();
+    assert_eq!(online, ["200000"]);
+    assert_eq!(sent(&r.transcript, "0220").len(), 1);
 }
