@@ -3,6 +3,7 @@
 //! Checks look at the link as the proxy saw it, never at the terminal's own account of itself,
 //! so they judge any terminal the same way.
 
+mod advices_forwarded;
 mod connect_retry_policy;
 mod decline_category;
 mod host_view;
@@ -82,11 +83,14 @@ pub enum CheckId {
     /// Failed connects are redialed no sooner than the backoff, and every host the terminal
     /// has (primary, backup) is tried before a transaction fails for want of a connection.
     ConnectRetryPolicy,
+    /// Every sale approved offline reaches the host as a 0220 advice before the terminal
+    /// settles, and the terminal sends it after the next exchange the host answers.
+    AdvicesForwarded,
 }
 
 impl CheckId {
     /// All checks, in the order they run.
-    pub const ALL: [CheckId; 9] = [
+    pub const ALL: [CheckId; 10] = [
         CheckId::ReversalAfterNoResponse,
         CheckId::ReversalRetryPolicy,
         CheckId::ReversalSurvivesPowerCycle,
@@ -96,6 +100,7 @@ impl CheckId {
         CheckId::MoneyConserved,
         CheckId::DeclineCategory,
         CheckId::ConnectRetryPolicy,
+        CheckId::AdvicesForwarded,
     ];
 
     /// The check's name as written in YAML.
@@ -110,6 +115,7 @@ impl CheckId {
             CheckId::MoneyConserved => "money_conserved",
             CheckId::DeclineCategory => "decline_category",
             CheckId::ConnectRetryPolicy => "connect_retry_policy",
+            CheckId::AdvicesForwarded => "advices_forwarded",
         }
     }
 
@@ -125,6 +131,7 @@ impl CheckId {
             CheckId::MoneyConserved => money_conserved::check(input),
             CheckId::DeclineCategory => decline_category::check(input),
             CheckId::ConnectRetryPolicy => connect_retry_policy::check(input),
+            CheckId::AdvicesForwarded => advices_forwarded::check(input),
         }
     }
 }

@@ -206,6 +206,9 @@ pub enum Defect {
     NoBackupHost,
     /// Redials go out back to back, with no pause: a terminal fleet hammering a recovering host.
     NoConnectBackoff,
+    /// Offline approvals are never sent as advices, and settlement goes out with them in its
+    /// totals: the host never learns of the sales and the merchant is not paid for them.
+    AdvicesNotForwarded,
 }
 
 /// Several terminals running the same schedule in one simulated node.

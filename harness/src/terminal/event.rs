@@ -37,6 +37,9 @@ pub enum FailReason {
     /// Not sent: an earlier transaction's reversal is still unacknowledged and the policy
     /// (`block_sales_while_reversal_pending`) holds new sales until it is.
     ReversalPending,
+    /// Settlement not sent: offline approvals are still waiting to reach the host as advices,
+    /// and totals sent without them could not agree.
+    AdvicesPending,
 }
 
 impl FailReason {
@@ -47,7 +50,9 @@ impl FailReason {
         match self {
             FailReason::NoResponse => "no-response",
             FailReason::InvalidReply => "invalid-response",
-            FailReason::Connect | FailReason::ReversalPending => "connection-failed",
+            FailReason::Connect | FailReason::ReversalPending | FailReason::AdvicesPending => {
+                "connection-failed"
+            }
         }
     }
 }
@@ -157,12 +162,16 @@ impl Outcome {
             FailReason::NoResponse => "no response",
             FailReason::Connect => "could not connect",
             FailReason::ReversalPending => "a reversal is still pending",
+            FailReason::AdvicesPending => "offline approvals not yet sent",
         };
         let display = match (reason, reversal) {
             (FailReason::Connect, _) => "failed: could not connect, nothing charged".to_string(),
             (FailReason::ReversalPending, _) => {
                 "failed: not sent, an earlier reversal is still pending; nothing charged"
                     .to_string()
+            }
+            (FailReason::AdvicesPending, _) => {
+                "failed: not settled, offline approvals still waiting to reach the host".to_string()
             }
             (_, ReversalState::Acknowledged) => format!("failed: {what}, reversed"),
             (_, ReversalState::Pending) => format!("failed: {what}, reversal pending"),

@@ -163,6 +163,17 @@ pub fn advice(sale: &Message) -> Message {
     m
 }
 
+/// Why a reversal is sent (its field 39), as UnionPay and most acquirers read it.
+pub mod reversal_reason {
+    /// No reply in time, or the connection was lost after the request went out.
+    pub const NO_REPLY: &str = "98";
+    /// A reply came but failed validation (MTI, STAN, terminal, amount) or could not be read.
+    pub const INVALID_REPLY: &str = "A0";
+    /// Anything else. The record is saved with this before the request is sent, so a terminal
+    /// that loses power mid-transaction says, after the reboot, that it does not know why.
+    pub const OTHER: &str = "06";
+}
+
 /// Network management codes (field 70).
 pub mod management {
     /// Sign-on: the host answers the open batch number and brings the keys in step.

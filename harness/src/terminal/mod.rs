@@ -16,7 +16,9 @@ pub use api::{
     After, Command, SaleCommand, Schedule, Scheduled, SettleCommand, Terminal, TerminalIo,
 };
 pub use config::{Defect, Fleet, ReversalSave, TerminalConfig};
-pub use event::{Advice, FailReason, Outcome, ReversalState, TerminalEvent, TxnResult};
+pub use event::{
+    Advice, FailReason, OFFLINE_APPROVED, Outcome, ReversalState, TerminalEvent, TxnResult,
+};
 pub use net::{Dialer, Duplex, SimDialer};
 pub use reference::ReferenceTerminal;
 pub use store::{BatchItem, ReversalRecord, Store};

@@ -51,15 +51,22 @@ impl ReferenceTerminal {
         io.report(Outcome::approved_offline(&cmd.txn, &stan));
     }
 
-    /// Sends queued advices, oldest first, on one connection; stops at the first that gets no
-    /// answer (the link is bad: the rest wait for the next chance).
-    pub(super) async fn forward_advices(&mut self, io: &TerminalIo) {
+    /// Sends queued advices, oldest first, on one connection (`conn`, or a new one); stops at
+    /// the first that gets no answer (the link is bad: the rest wait for the next chance).
+    pub(super) async fn forward_advices(&mut self, io: &TerminalIo, conn: Option<Conn>) {
+        if io.config.has(Defect::AdvicesNotForwarded) {
+            return;
+        }
         let queued = io.store.advices();
         let Some(first) = queued.first() else {
             return;
         };
-        let Ok(mut conn) = self.open(io, &first.stan).await else {
-            return;
+        let mut conn = match conn {
+            Some(c) => c,
+            None => match self.open(io, &first.stan).await {
+                Ok(c) => c,
+                Err(_) => return,
+            },
         };
         for advice in queued {
             if send(io, &mut conn, &advice.message).await.is_err() {

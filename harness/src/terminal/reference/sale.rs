@@ -4,6 +4,7 @@
 
 use super::link::*;
 use super::*;
+use crate::terminal::messages::reversal_reason;
 
 impl ReferenceTerminal {
     pub(super) async fn financial(&mut self, io: &TerminalIo, kind: Request, cmd: &SaleCommand) {
@@ -38,7 +39,7 @@ impl ReferenceTerminal {
         let record = ReversalRecord {
             stan: stan.clone(),
             txn: cmd.txn.clone(),
-            message: messages::reversal(&req, "98", io.wire.dialect),
+            message: messages::reversal(&req, reversal_reason::OTHER, io.wire.dialect),
         };
         let save_after_send = cfg.reversal_save == ReversalSave::AfterSend;
         if !save_after_send {
@@ -61,7 +62,8 @@ impl ReferenceTerminal {
             Ok(()) => receive(io, &mut conn, Instant::now() + cfg.response_timeout.get()).await,
             Err(e) => Err(e),
         };
-        let outcome = match reply {
+        // The connection stays with us only when the host answered; a bad link is not reused.
+        let (outcome, answered_on) = match reply {
             Ok(rsp) => match validate(&req, &rsp) {
                 Ok(rc) => {
                     self.clear_reversal(io, &stan);
@@ -75,15 +77,24 @@ impl ReferenceTerminal {
                             credit: kind == Request::Refund,
                         });
                     }
-                    answered(cmd, stan, rc)
+                    (answered(cmd, stan, rc), Some(conn))
                 }
                 Err(why) => {
                     io.note(TerminalEvent::InvalidReply {
                         stan: stan.clone(),
                         why,
                     });
-                    self.fail(io, cmd, &req, Some(conn), FailReason::InvalidReply, "06")
-                        .await
+                    let o = self
+                        .fail(
+                            io,
+                            cmd,
+                            &req,
+                            Some(conn),
+                            FailReason::InvalidReply,
+                            reversal_reason::INVALID_REPLY,
+                        )
+                        .await;
+                    (o, None)
                 }
             },
             Err(Failure::Timeout) => {
@@ -91,29 +102,49 @@ impl ReferenceTerminal {
                     stan: stan.clone(),
                     after: cfg.response_timeout,
                 });
-                self.after_timeout(io, cmd, &req, conn).await
+                (self.after_timeout(io, cmd, &req, conn).await, None)
             }
             Err(Failure::Lost(error)) => {
                 io.note(TerminalEvent::ConnectionLost {
                     stan: stan.clone(),
                     error,
                 });
-                self.fail(io, cmd, &req, None, FailReason::NoResponse, "98")
-                    .await
+                let o = self
+                    .fail(
+                        io,
+                        cmd,
+                        &req,
+                        None,
+                        FailReason::NoResponse,
+                        reversal_reason::NO_REPLY,
+                    )
+                    .await;
+                (o, None)
             }
             Err(Failure::Invalid(why)) => {
                 io.note(TerminalEvent::InvalidReply {
                     stan: stan.clone(),
                     why,
                 });
-                self.fail(io, cmd, &req, None, FailReason::InvalidReply, "06")
-                    .await
+                let o = self
+                    .fail(
+                        io,
+                        cmd,
+                        &req,
+                        None,
+                        FailReason::InvalidReply,
+                        reversal_reason::INVALID_REPLY,
+                    )
+                    .await;
+                (o, None)
             }
-            Err(Failure::Connect(_)) => unreachable_connect(cmd, stan),
+            Err(Failure::Connect(_)) => (unreachable_connect(cmd, stan), None),
         };
         io.report(outcome);
-        // The host was reached: a chance to deliver queued advices.
-        self.forward_advices(io).await;
+        // The host answered: the moment to deliver queued advices, on the same connection.
+        if let Some(conn) = answered_on {
+            self.forward_advices(io, Some(conn)).await;
+        }
     }
 
     /// No reply in time. The correct terminal reverses; three defects do something else here.
@@ -156,7 +187,14 @@ impl ReferenceTerminal {
             return failed(cmd, stan, FailReason::NoResponse, ReversalState::None);
         }
         let mut outcome = self
-            .fail(io, cmd, req, Some(conn), FailReason::NoResponse, "98")
+            .fail(
+                io,
+                cmd,
+                req,
+                Some(conn),
+                FailReason::NoResponse,
+                reversal_reason::NO_REPLY,
+            )
             .await;
         if cfg.has(Defect::ReportApprovedOnTimeout) {
             // Reverses correctly, then tells the merchant the sale went through.

@@ -9,8 +9,17 @@ impl ReferenceTerminal {
     /// (0320) and closes it, as field terminals do; the merchant is told either way.
     pub(super) async fn settle(&mut self, io: &TerminalIo, cmd: &SettleCommand) {
         self.send_pending_reversal(io, None).await;
-        // Advices first: the host's totals include only what it has posted.
-        self.forward_advices(io).await;
+        // Advices first: the host's totals include only what it has posted, so totals sent
+        // with an advice still queued could not agree. Held back, like field terminals do.
+        self.forward_advices(io, None).await;
+        if !io.store.advices().is_empty() && !io.config.has(Defect::AdvicesNotForwarded) {
+            return io.report(Outcome::failed(
+                &cmd.txn,
+                "",
+                FailReason::AdvicesPending,
+                ReversalState::None,
+            ));
+        }
         let batch = io.store.batch();
         let stan = io.store.next_stan();
         let ids = Ids {
