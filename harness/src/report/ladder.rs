@@ -263,10 +263,11 @@ fn terminal_note(e: &TerminalEvent, lang: Lang) -> (String, &'static str) {
             amount,
             card,
         } => {
-            let op = if op == "sale" {
-                t(Msg::Sale)
-            } else {
-                op.as_str()
+            let op = match op.as_str() {
+                "sale" => t(Msg::Sale),
+                "auth" => t(Msg::Auth),
+                "refund" => t(Msg::Refund),
+                other => other,
             };
             (format!("{op} {txn} · {amount} · {card}"), "cmd")
         }
