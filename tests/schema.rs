@@ -207,3 +207,47 @@ fn schedule_steps_are_one_key_maps() {
     m["schedule"] = json!([{"sale": sale}, {"power_cycle": {"at": "2s", "off_for": "5s"}}]);
     assert_eq!(errors(&v, &m), Vec::<String>::new());
 }
+
+#[test]
+fn auth_refund_and_steps_after_others_are_in_the_schema() {
+    let v = validator(&printed_schema());
+    let mut m = minimal();
+    m["schedule"] = json!([
+        {"auth": {"id": "a1", "at": "1s", "amount": "50.00", "card": "c"}},
+        {"sale": {"id": "t1", "after": "a1", "wait": "2s", "amount": "12.34", "card": "c"}},
+        {"refund": {"id": "r1", "after": "t1", "amount": "2.00", "card": "c"}},
+        {"power_cycle": {"after_txn": "r1", "wait": "1s", "off_for": "5s"}},
+        {"host_restart": {"after_txn": "t1"}},
+        {"settle": {"id": "s1", "after": "r1", "wait": "1m"}}
+    ]);
+    assert_eq!(errors(&v, &m), Vec::<String>::new());
+    // The loader agrees (it also checks what the schema cannot: one of `at` / `after`).
+    let yaml = serde_yaml::to_string(&m).expect("JSON prints as YAML");
+    if let Err(e) = posfault::scenario::load_str(&yaml, "after.yaml") {
+        panic!(
+            "{}",
+            e.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    for (pointer, bad) in [
+        ("/schedule/1/sale/wait", json!(2)),
+        ("/schedule/2/refund/amount", json!(2.0)),
+        ("/schedule/0/auth/type", json!("cash")),
+    ] {
+        let mut m2 = m.clone();
+        match m2.pointer_mut(pointer) {
+            Some(slot) => *slot = bad.clone(),
+            None => {
+                let (parent, key) = pointer.rsplit_once('/').expect("a pointer with a key");
+                m2.pointer_mut(parent).expect("the parent exists")[key] = bad.clone();
+            }
+        }
+        assert!(
+            !errors(&v, &m2).is_empty(),
+            "{pointer} = {bad} was accepted"
+        );
+    }
+}

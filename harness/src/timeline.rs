@@ -103,6 +103,9 @@ fn line(kind: &EventKind) -> String {
             TerminalEvent::Unsupported { txn, op } => {
                 format!("{op} {txn}: not supported by this terminal")
             }
+            TerminalEvent::Skipped { txn, op, after } => {
+                format!("{op} {txn} skipped: {after}, which it follows, reported no outcome")
+            }
             TerminalEvent::AdviceRefused { stan, rc } => {
                 format!("advice for STAN {stan} refused with RC {rc}; kept for later")
             }

@@ -238,6 +238,11 @@ impl Recorder {
         self.lock()[from..].iter().map(|(_, k)| k.clone()).collect()
     }
 
+    /// Like [`Recorder::since`], with the time each event was recorded at.
+    pub fn since_timed(&self, from: usize) -> Vec<(At, EventKind)> {
+        self.lock()[from..].to_vec()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(At, EventKind)>> {
         self.events.lock().unwrap_or_else(|p| p.into_inner())
     }

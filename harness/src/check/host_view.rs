@@ -9,8 +9,13 @@ use crate::transcript::At;
 /// The host's final word on one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum HostFate {
-    /// Approved and never reversed: the cardholder is charged.
-    Charged { at: At, amount: Amount },
+    /// Approved and never reversed: the cardholder is charged (`delta`, the signed change to
+    /// the account, is positive for a refund).
+    Charged {
+        at: At,
+        amount: Amount,
+        delta: Amount,
+    },
     /// Approved, then reversed.
     Reversed { at: At },
     /// Declined with this code.
@@ -31,6 +36,7 @@ pub(crate) fn host_fates(journal: &[JournalEntry]) -> BTreeMap<(String, String),
                 fates.entry(key).or_insert(HostFate::Charged {
                     at: e.at,
                     amount: e.amount.unwrap_or_default(),
+                    delta: e.delta.unwrap_or_default(),
                 });
             }
             // A refused advice: the merchant was told "approved offline" and will not be paid.

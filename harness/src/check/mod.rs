@@ -233,10 +233,17 @@ impl Terminals {
         self.0.get(txn).map_or(self.1.as_str(), |(t, _)| t.as_str())
     }
 
-    /// Whether the transaction moves money (a sale), as opposed to settling a batch. Outcomes
-    /// the harness did not hand out count as sales.
+    /// Whether the transaction moves money (a sale, authorisation or refund), as opposed to
+    /// settling a batch. Outcomes the harness did not hand out count as sales.
     pub(crate) fn is_financial(&self, txn: &str) -> bool {
-        self.0.get(txn).is_none_or(|(_, op)| op == "sale")
+        self.0
+            .get(txn)
+            .is_none_or(|(_, op)| matches!(op.as_str(), "sale" | "auth" | "refund"))
+    }
+
+    /// Whether the transaction pays the cardholder (a refund) rather than charging them.
+    pub(crate) fn is_credit(&self, txn: &str) -> bool {
+        self.0.get(txn).is_some_and(|(_, op)| op == "refund")
     }
 }
 

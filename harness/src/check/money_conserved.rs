@@ -1,7 +1,8 @@
 //! `money_conserved`: the money the host took from cardholders equals the approvals the merchant
-//! was told about. Sales the terminal reported as "reversal pending" are set aside: their money
-//! is honestly in doubt until the reversal lands; so are offline approvals whose advice the host
-//! has not posted yet: their money moves when it does.
+//! was told about (sales and authorisations taken, refunds paid back). Transactions the terminal
+//! reported as "reversal pending" are set aside: their money is honestly in doubt until the
+//! reversal lands; so are offline approvals whose advice the host has not posted yet: their
+//! money moves when it does.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,11 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     let mut in_doubt = 0i64;
     for (_, o) in input.transcript.outcomes() {
         let amount = amounts.get(o.txn.as_str()).copied().unwrap_or_default().0;
+        let amount = if terminals.is_credit(&o.txn) {
+            -amount
+        } else {
+            amount
+        };
         match o.result {
             TxnResult::Approved
                 if o.rc.as_deref() == Some(OFFLINE_APPROVED)
@@ -34,10 +40,10 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
                     ) => {}
             TxnResult::Approved => reported += amount,
             TxnResult::Failed if o.reversal == Some(ReversalState::Pending) => {
-                if let Some(HostFate::Charged { amount, .. }) =
+                if let Some(HostFate::Charged { delta, .. }) =
                     fates.get(&(terminals.get(&o.txn).to_string(), o.stan.clone()))
                 {
-                    in_doubt += amount.0;
+                    in_doubt -= delta.0;
                 }
             }
             _ => {}
@@ -146,6 +152,57 @@ mod tests {
             "{}",
             f[0]
         );
+    }
+
+    fn refund(op: &str) -> (TerminalEvent, JournalEntry) {
+        let cmd = TerminalEvent::Command {
+            terminal: "TERM0001".into(),
+            txn: "t1".into(),
+            op: op.into(),
+            amount: Amount(500),
+            card: "476173******0010".into(),
+        };
+        let credit = JournalEntry {
+            amount: Some(Amount(500)),
+            delta: Some(Amount(500)),
+            ..debit()
+        };
+        (cmd, credit)
+    }
+
+    #[test]
+    fn reported_refund_matching_the_credit_passes() {
+        let (cmd, credit) = refund("refund");
+        let t = transcript(vec![
+            (0, term(cmd)),
+            (2000, term(outcome(TxnResult::Approved, None))),
+        ]);
+        assert!(run(check, &t, &[credit]).is_empty());
+    }
+
+    #[test]
+    fn a_credit_counted_as_a_charge_is_caught() {
+        // The same journal, but the command was a sale: 5.00 paid out, 5.00 reported taken.
+        let (cmd, credit) = refund("sale");
+        let t = transcript(vec![
+            (0, term(cmd)),
+            (2000, term(outcome(TxnResult::Approved, None))),
+        ]);
+        let f = run(check, &t, &[credit]);
+        assert!(f[0].contains("difference of -10.00"), "{}", f[0]);
+    }
+
+    #[test]
+    fn pending_reversal_of_a_refund_is_set_aside() {
+        let (cmd, credit) = refund("refund");
+        let t = transcript(vec![
+            (0, term(cmd)),
+            (
+                61_000,
+                term(outcome(TxnResult::Failed, Some(ReversalState::Pending))),
+            ),
+        ]);
+        assert!(run(check, &t, &[credit]).is_empty());
     }
 
     #[test]

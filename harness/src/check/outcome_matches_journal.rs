@@ -42,12 +42,12 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             (TxnResult::Declined, Some(HostFate::Declined { rc })) => {
                 Some(format!("but the host declined it with RC {rc}"))
             }
-            (TxnResult::Declined, Some(HostFate::Charged { at, amount })) => Some(format!(
+            (TxnResult::Declined, Some(HostFate::Charged { at, amount, .. })) => Some(format!(
                 "but the host approved it at {at} and holds {amount} of the cardholder's money"
             )),
             (TxnResult::Declined, _) => None,
             (TxnResult::Failed, _) if o.reversal == Some(ReversalState::Pending) => None,
-            (TxnResult::Failed, Some(HostFate::Charged { at, amount })) => Some(format!(
+            (TxnResult::Failed, Some(HostFate::Charged { at, amount, .. })) => Some(format!(
                 "but the host approved it at {at} and it was never reversed: the cardholder is charged \
                  {amount} for a sale the merchant thinks failed"
             )),

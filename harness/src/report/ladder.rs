@@ -263,14 +263,19 @@ fn terminal_note(e: &TerminalEvent, lang: Lang) -> (String, &'static str) {
             amount,
             card,
         } => {
-            let op = if op == "sale" {
-                t(Msg::Sale)
-            } else {
-                op.as_str()
+            let op = match op.as_str() {
+                "sale" => t(Msg::Sale),
+                "auth" => t(Msg::Auth),
+                "refund" => t(Msg::Refund),
+                other => other,
             };
             (format!("{op} {txn} · {amount} · {card}"), "cmd")
         }
         TerminalEvent::Unsupported { txn, op } => (format!("{op} {txn}: unsupported"), "alert"),
+        TerminalEvent::Skipped { txn, op, after } => (
+            format!("{op} {txn}: skipped, {after} has no outcome"),
+            "alert",
+        ),
         TerminalEvent::AdviceRefused { stan, rc } => {
             (format!("✕ 0220 · STAN {stan} · RC {rc}"), "alert")
         }

@@ -5,6 +5,8 @@ mod partitions;
 mod power;
 mod report;
 mod sim;
+#[cfg(test)]
+mod tests_steps;
 
 pub use report::{OutcomeMismatch, RunReport};
 pub use sim::{run, run_with};

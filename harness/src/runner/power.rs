@@ -1,5 +1,5 @@
-//! Scheduled power cycles of a node (the terminal, or the host): cut at a time or right after a
-//! frame passes the proxy, restore after `off_for`. The runner calls
+//! Scheduled power cycles of a node (the terminal, or the host): cut at a time, right after a
+//! frame passes the proxy, or `wait` after a transaction's outcome; restore after `off_for`. The runner calls
 //! [`PowerPlan::between_steps`] after every simulation step; it is the only place that crashes
 //! and bounces nodes.
 
@@ -15,6 +15,8 @@ struct Planned {
     cycle: PowerCycle,
     /// Frames seen so far that meet the trigger (for `nth`).
     seen: u32,
+    /// When the outcome named by `after_txn` was reported, once it was.
+    reported: Option<Duration>,
     /// When power was cut, once it was.
     cut_at: Option<Duration>,
     done: bool,
@@ -75,6 +77,7 @@ impl PowerPlan {
                 .map(|cycle| Planned {
                     cycle,
                     seen: 0,
+                    reported: None,
                     cut_at: None,
                     done: false,
                 })
@@ -91,8 +94,16 @@ impl PowerPlan {
 
     /// Decides, after a step ending at `now`, whether to cut or restore power; records it.
     pub fn between_steps(&mut self, now: Duration, rec: &Recorder) -> PowerAction {
-        let fresh = rec.since(self.scanned);
+        let fresh = rec.since_timed(self.scanned);
         self.scanned += fresh.len();
+        for p in self.planned.iter_mut().filter(|p| p.reported.is_none()) {
+            if let Some(txn) = &p.cycle.after_txn {
+                p.reported = fresh
+                    .iter()
+                    .filter_map(|(at, k)| outcome_of(k, txn).then_some(at.duration()))
+                    .min();
+            }
+        }
         if let Some(p) = self
             .planned
             .iter_mut()
@@ -107,17 +118,20 @@ impl PowerPlan {
             return PowerAction::None;
         }
         for p in self.planned.iter_mut().filter(|p| p.cut_at.is_none()) {
-            let due = match (&p.cycle.at, &p.cycle.after) {
-                (Some(at), _) => now >= at.get(),
-                (None, Some(trigger)) => {
+            let due = match (&p.cycle.at, &p.cycle.after, p.reported) {
+                (Some(at), _, _) => now >= at.get(),
+                (None, Some(trigger), _) => {
                     let hits = fresh
                         .iter()
-                        .filter(|k| frame(k).is_some_and(|f| meets(trigger, f)))
+                        .filter(|(_, k)| frame(k).is_some_and(|f| meets(trigger, f)))
                         .count();
                     p.seen += hits as u32;
                     p.seen >= trigger.nth.unwrap_or(1)
                 }
-                (None, None) => false,
+                (None, None, Some(reported)) => {
+                    now >= reported + p.cycle.wait.map(|w| w.get()).unwrap_or_default()
+                }
+                (None, None, None) => false,
             };
             if due {
                 p.cut_at = Some(now);
@@ -126,6 +140,20 @@ impl PowerPlan {
             }
         }
         PowerAction::None
+    }
+}
+
+/// Whether `kind` is the outcome of transaction `txn`, or of a fleet member's copy of it
+/// (`txn@TERM0002`).
+fn outcome_of(kind: &EventKind, txn: &str) -> bool {
+    match kind {
+        EventKind::Terminal(TerminalEvent::Outcome(o)) => {
+            o.txn == txn
+                || o.txn
+                    .strip_prefix(txn)
+                    .is_some_and(|rest| rest.starts_with('@'))
+        }
+        _ => false,
     }
 }
 

@@ -20,10 +20,10 @@ use crate::host::{Host, MaintenanceMode, serve_sim};
 use crate::runner::partitions::PartitionPlan;
 use crate::runner::power::{PowerAction, PowerPlan};
 use crate::runner::report::RunReport;
-use crate::scenario::{Scenario, Step};
+use crate::scenario::{Due, Scenario, Step};
 use crate::terminal::{
-    CardData, Command, ReferenceTerminal, SaleCommand, Schedule, SettleCommand, SimDialer, Store,
-    Terminal, TerminalConfig, TerminalIo,
+    After, CardData, Command, ReferenceTerminal, SaleCommand, Schedule, Scheduled, SettleCommand,
+    SimDialer, Store, Terminal, TerminalConfig, TerminalIo,
 };
 use crate::transcript::Recorder;
 use crate::wire::Wire;
@@ -130,7 +130,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
                 .fleet
                 .map_or(Duration::ZERO, |f| f.stagger.get() * n as u32);
             let suffix = scenario.terminal.fleet.map(|_| format!("@{}", config.id));
-            let schedule = Schedule::new(
+            let schedule = Schedule::chained(
                 commands(scenario, offset, suffix.as_deref()),
                 rec.clone(),
                 &config.id,
@@ -270,32 +270,53 @@ fn host_refusals(scenario: &Scenario) -> Vec<Refusal> {
 }
 
 /// The schedule's commands, `offset` later and with ids suffixed by `suffix` (fleet members).
-fn commands(scenario: &Scenario, offset: Duration, suffix: Option<&str>) -> Vec<Command> {
+/// A command `after` another transaction follows this member's own one, so its id gets the
+/// suffix too, and no offset: the outcome it waits for is already staggered.
+fn commands(scenario: &Scenario, offset: Duration, suffix: Option<&str>) -> Vec<Scheduled> {
+    let id = |id: &str| format!("{id}{}", suffix.unwrap_or_default());
     scenario
         .schedule
         .iter()
-        .filter_map(|step| match step {
-            Step::Sale(s) => {
-                let card = scenario.host.cards.iter().find(|c| c.id == s.card)?;
-                Some(Command::Sale(SaleCommand {
-                    txn: format!("{}{}", s.id, suffix.unwrap_or_default()),
-                    at: s.at.get() + offset,
-                    amount: s.amount,
+        .filter_map(|step| {
+            let card_txn = |card_id: &str, amount, txn_type, pin: &Option<String>| {
+                let card = scenario.host.cards.iter().find(|c| c.id == card_id)?;
+                Some(SaleCommand {
+                    txn: id(step.id()?),
+                    at: Duration::ZERO,
+                    amount,
                     pan: card.pan.clone(),
                     card: CardData {
-                        txn: s.txn_type,
+                        txn: txn_type,
                         expiry: card.expiry.clone(),
                         entry: card.entry,
-                        pin: s.pin.clone().or_else(|| card.pin.clone()),
+                        pin: pin.clone().or_else(|| card.pin.clone()),
                         declines_after_approval: card.declines_after_approval,
                     },
-                }))
-            }
-            Step::Settle(s) => Some(Command::Settle(SettleCommand {
-                txn: format!("{}{}", s.id, suffix.unwrap_or_default()),
-                at: s.at.get() + offset,
-            })),
-            Step::PowerCycle(_) | Step::HostRestart(_) => None,
+                })
+            };
+            let mut command = match step {
+                Step::Sale(s) => Command::Sale(card_txn(&s.card, s.amount, s.txn_type, &s.pin)?),
+                Step::Auth(s) => Command::Auth(card_txn(&s.card, s.amount, None, &s.pin)?),
+                Step::Refund(s) => Command::Refund(card_txn(&s.card, s.amount, None, &s.pin)?),
+                Step::Settle(s) => Command::Settle(SettleCommand {
+                    txn: id(&s.id),
+                    at: Duration::ZERO,
+                }),
+                Step::PowerCycle(_) | Step::HostRestart(_) => return None,
+            };
+            let after = match step.due()? {
+                Due::At(at) => {
+                    match &mut command {
+                        Command::Sale(c) | Command::Auth(c) | Command::Refund(c) => {
+                            c.at = at + offset
+                        }
+                        Command::Settle(c) => c.at = at + offset,
+                    }
+                    None
+                }
+                Due::After { txn, wait } => Some(After { txn: id(txn), wait }),
+            };
+            Some(Scheduled { command, after })
         })
         .collect()
 }

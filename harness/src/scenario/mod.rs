@@ -191,12 +191,18 @@ impl Default for Network {
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
-    /// A purchase (0200).
+    /// A purchase or cash advance (0200).
     Sale(Sale),
+    /// A pre-authorisation (0100): holds the cardholder's funds, reversed like a sale when its
+    /// outcome is unknown, and never part of the settlement batch.
+    Auth(CardTxn),
+    /// A refund (0200, processing code 20): credits the cardholder, reversed like a sale when
+    /// its outcome is unknown, counted as a credit in the settlement totals.
+    Refund(CardTxn),
     /// Cut the terminal's power and restore it: volatile memory is lost, the store survives.
     PowerCycle(PowerCycle),
-    /// Crash the host and restart it `off_for` later (same `at` / `after` triggers as
-    /// `power_cycle`): open connections die, the journal survives.
+    /// Crash the host and restart it `off_for` later (same `at` / `after` / `after_txn`
+    /// triggers as `power_cycle`): open connections die, the journal survives.
     HostRestart(PowerCycle),
     /// Close the batch: 0500 with the terminal's totals; on a mismatch (95), upload the batch
     /// (0320, one per transaction).
@@ -208,13 +214,61 @@ impl Step {
     pub fn id(&self) -> Option<&str> {
         match self {
             Step::Sale(s) => Some(&s.id),
+            Step::Auth(s) | Step::Refund(s) => Some(&s.id),
             Step::Settle(s) => Some(&s.id),
             Step::PowerCycle(_) | Step::HostRestart(_) => None,
         }
     }
+
+    /// The step's key in YAML (`sale`, `power_cycle`...), as error paths name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::Sale(_) => "sale",
+            Step::Auth(_) => "auth",
+            Step::Refund(_) => "refund",
+            Step::PowerCycle(_) => "power_cycle",
+            Step::HostRestart(_) => "host_restart",
+            Step::Settle(_) => "settle",
+        }
+    }
+
+    /// When the step is due: a time, or a wait after an earlier transaction's outcome. Frame
+    /// triggers of power cycles are not times and give `None`, as does a step that names
+    /// neither (which validation rejects).
+    pub fn due(&self) -> Option<Due<'_>> {
+        let (at, after, wait) = match self {
+            Step::Sale(s) => (s.at, s.after.as_deref(), s.wait),
+            Step::Auth(s) | Step::Refund(s) => (s.at, s.after.as_deref(), s.wait),
+            Step::Settle(s) => (s.at, s.after.as_deref(), s.wait),
+            Step::PowerCycle(p) | Step::HostRestart(p) => (p.at, p.after_txn.as_deref(), p.wait),
+        };
+        match (at, after) {
+            (Some(at), None) => Some(Due::At(at.get())),
+            (None, Some(txn)) => Some(Due::After {
+                txn,
+                wait: wait.map(Dur::get).unwrap_or_default(),
+            }),
+            _ => None,
+        }
+    }
 }
 
-/// A power cut at a time, or right after a frame passes the proxy.
+/// When a step is due, resolved from its `at`, `after` and `wait`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due<'a> {
+    /// At this time from the run's start.
+    At(std::time::Duration),
+    /// `wait` after the outcome of the transaction `txn` was reported.
+    After {
+        /// The earlier transaction's id.
+        txn: &'a str,
+        /// How long after its outcome.
+        wait: std::time::Duration,
+    },
+}
+
+/// A power cut at a time, right after a frame passes the proxy, or after a transaction's
+/// outcome.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PowerCycle {
@@ -224,6 +278,14 @@ pub struct PowerCycle {
     /// Cut power as soon as the proxy has seen a frame like this (e.g. the terminal's 0200).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<FrameTrigger>,
+    /// Cut power once the terminal has reported the outcome of this earlier transaction (plus
+    /// `wait`). Named apart from `after`, which is a frame. In a fleet, the first member to
+    /// report it triggers the cut, which takes the whole fleet's node down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_txn: Option<String>,
+    /// With `after_txn`: how long after that outcome. Default `0s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<Dur>,
     /// How long the terminal stays off. Default `5s`.
     #[serde(default = "default_off_for")]
     pub off_for: Dur,
@@ -254,8 +316,16 @@ pub struct FrameTrigger {
 pub struct Settle {
     /// Id the settlement's outcome is reported under.
     pub id: String,
-    /// When it starts, from the run's start.
-    pub at: Dur,
+    /// When it starts, from the run's start. Give this or `after`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Dur>,
+    /// Start once the terminal has reported the outcome of this earlier transaction (plus
+    /// `wait`). Give this or `at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// With `after`: how long after that outcome. Default `0s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<Dur>,
 }
 
 /// A sale.
@@ -265,14 +335,22 @@ pub struct Sale {
     /// Transaction id, unique in the scenario; outcomes and expectations use it.
     pub id: String,
     /// When the sale starts, from the run's start (a busy terminal starts it when done with
-    /// the step before).
-    pub at: Dur,
+    /// the step before). Give this or `after`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Dur>,
+    /// Start once the terminal has reported the outcome of this earlier transaction (plus
+    /// `wait`). Give this or `at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// With `after`: how long after that outcome. Default `0s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<Dur>,
     /// Amount, e.g. `"12.34"`.
     pub amount: Amount,
     /// The `id` of a card in `host.cards`.
     pub card: String,
-    /// Transaction type, sent as the processing code: `purchase` (default), `cash` or
-    /// `refund`.
+    /// Transaction type, sent as the processing code: `purchase` (default) or `cash`. A
+    /// refund is a step of its own (`- refund: {...}`), counted as a credit at settlement.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub txn_type: Option<TxnType>,
     /// The PIN the cardholder enters (4 to 12 digits). Default: the card's own PIN, if it has
@@ -283,6 +361,38 @@ pub struct Sale {
         skip_serializing
     )]
     // A plain string to editors: the secret reader refuses `~` as it refuses numbers.
+    #[schemars(with = "String", regex(pattern = r"^[0-9]{4,12}$"))]
+    pub pin: Option<String>,
+}
+
+/// An authorisation or a refund: a card and an amount, like a sale without its type.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CardTxn {
+    /// Transaction id, unique in the scenario; outcomes and expectations use it.
+    pub id: String,
+    /// When it starts, from the run's start (a busy terminal starts it when done with the
+    /// step before). Give this or `after`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Dur>,
+    /// Start once the terminal has reported the outcome of this earlier transaction (plus
+    /// `wait`). Give this or `at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// With `after`: how long after that outcome. Default `0s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<Dur>,
+    /// Amount, e.g. `"12.34"`.
+    pub amount: Amount,
+    /// The `id` of a card in `host.cards`.
+    pub card: String,
+    /// The PIN the cardholder enters (4 to 12 digits). Default: the card's own PIN, if it has
+    /// one. Never written to any output.
+    #[serde(
+        default,
+        deserialize_with = "crate::host::secret::optional",
+        skip_serializing
+    )]
     #[schemars(with = "String", regex(pattern = r"^[0-9]{4,12}$"))]
     pub pin: Option<String>,
 }

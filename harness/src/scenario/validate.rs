@@ -87,6 +87,12 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
     }
     let mut ids: BTreeSet<&str> = BTreeSet::new();
     for (i, step) in s.schedule.iter().enumerate() {
+        let kind = step.kind();
+        let at = format!("schedule[{i}].{kind}");
+        // Before this step's own id goes in: `after` may only name an earlier transaction.
+        for (path, msg) in validate_timing(s, i, step, &ids) {
+            bad(path, msg);
+        }
         if let Some(id) = step.id()
             && !ids.insert(id)
         {
@@ -98,52 +104,40 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
         match step {
             Step::Settle(_) => {}
             Step::PowerCycle(p) | Step::HostRestart(p) => {
-                if p.at.is_some() == p.after.is_some() {
-                    bad(
-                        format!("schedule[{i}].power_cycle"),
-                        "give exactly one of `at: 30s` or `after: {direction: to_host, mti: [\"0200\"]}`".into(),
-                    );
-                }
                 if p.after.as_ref().is_some_and(|a| a.nth == Some(0)) {
                     bad(
-                        format!("schedule[{i}].power_cycle.after.nth"),
+                        format!("{at}.after.nth"),
                         "counts from 1: the first matching frame is nth: 1".into(),
                     );
                 }
                 if p.off_for.get().is_zero() {
                     bad(
-                        format!("schedule[{i}].power_cycle.off_for"),
+                        format!("{at}.off_for"),
                         "expected a positive duration like \"5s\"".into(),
                     );
                 }
             }
             Step::Sale(sale) => {
-                if !cards.contains(sale.card.as_str()) {
+                if sale.txn_type == Some(TxnType::Refund) {
                     bad(
-                        format!("schedule[{i}].sale.card"),
+                        format!("{at}.type"),
                         format!(
-                            "no card {:?} in host.cards; expected one of {}",
-                            sale.card,
-                            list(&cards)
+                            "a refund is a step of its own, counted as a credit at settlement: \
+                             `- refund: {{id: {}, at: 1s, card: {}, amount: \"{}\"}}`; a sale's type is \
+                             purchase or cash",
+                            sale.id, sale.card, sale.amount
                         ),
                     );
                 }
-                if let Some(pin) = &sale.pin
-                    && !is_pin(pin)
+                for (path, msg) in
+                    validate_card_txn(&at, &sale.card, &sale.pin, sale.amount, &cards)
                 {
-                    bad(
-                        format!("schedule[{i}].sale.pin"),
-                        format!("expected 4 to 12 digits, found {} characters", pin.len()),
-                    );
+                    bad(path, msg);
                 }
-                if sale.amount.0 <= 0 || sale.amount.to_field4().is_none() {
-                    bad(
-                        format!("schedule[{i}].sale.amount"),
-                        format!(
-                            "expected a positive amount of at most 12 digits, found {}",
-                            sale.amount
-                        ),
-                    );
+            }
+            Step::Auth(t) | Step::Refund(t) => {
+                for (path, msg) in validate_card_txn(&at, &t.card, &t.pin, t.amount, &cards) {
+                    bad(path, msg);
                 }
             }
         }
@@ -222,6 +216,111 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
                 format!("{c} is listed twice"),
             );
         }
+    }
+    out
+}
+
+/// Problems with a step's timing: exactly one of `at` and `after` (for power cycles and host
+/// restarts: one of `at`, `after` and `after_txn`), `wait` only with `after`, and `after`
+/// naming a transaction that comes earlier in the schedule (`earlier` holds their ids).
+fn validate_timing(
+    s: &Scenario,
+    i: usize,
+    step: &Step,
+    earlier: &BTreeSet<&str>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let kind = step.kind();
+    let at = format!("schedule[{i}].{kind}");
+    let (given_at, after, wait, frame, after_key) = match step {
+        Step::Sale(t) => (t.at.is_some(), t.after.as_deref(), t.wait, false, "after"),
+        Step::Auth(t) | Step::Refund(t) => {
+            (t.at.is_some(), t.after.as_deref(), t.wait, false, "after")
+        }
+        Step::Settle(t) => (t.at.is_some(), t.after.as_deref(), t.wait, false, "after"),
+        Step::PowerCycle(p) | Step::HostRestart(p) => (
+            p.at.is_some(),
+            p.after_txn.as_deref(),
+            p.wait,
+            p.after.is_some(),
+            "after_txn",
+        ),
+    };
+    let given = usize::from(given_at) + usize::from(after.is_some()) + usize::from(frame);
+    if given != 1 {
+        let what = if given == 0 { "no start" } else { "two starts" };
+        let hint = if after_key == "after" {
+            "give exactly one of `at: 1s` or `after: t1` (an earlier transaction's id)".to_string()
+        } else {
+            "give exactly one of `at: 30s`, `after: {direction: to_host, mti: [\"0200\"]}` (a \
+             frame) or `after_txn: t1` (an earlier transaction's id)"
+                .to_string()
+        };
+        out.push((at.clone(), format!("{what}: {hint}")));
+    }
+    if wait.is_some() && after.is_none() {
+        out.push((
+            format!("{at}.wait"),
+            format!("`wait` counts from an earlier transaction's outcome; add `{after_key}: t1` or drop `wait`"),
+        ));
+    }
+    if let Some(txn) = after {
+        let own = step.id() == Some(txn);
+        let later = !own && s.schedule[i + 1..].iter().any(|l| l.id() == Some(txn));
+        let problem = if own {
+            Some(format!(
+                "{txn:?} is this step's own id; a step can only follow an earlier transaction"
+            ))
+        } else if later {
+            Some(format!(
+                "{txn:?} comes later in the schedule; a step can only follow an earlier transaction, so move it before this step"
+            ))
+        } else if !earlier.contains(txn) {
+            Some(format!(
+                "no transaction {txn:?} before this step; expected one of {}",
+                list(earlier)
+            ))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            out.push((format!("{at}.{after_key}"), p));
+        }
+    }
+    out
+}
+
+/// Problems with the card, PIN and amount of a sale, authorisation or refund at `at`.
+fn validate_card_txn(
+    at: &str,
+    card: &str,
+    pin: &Option<String>,
+    amount: crate::money::Amount,
+    cards: &BTreeSet<&str>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if !cards.contains(card) {
+        out.push((
+            format!("{at}.card"),
+            format!(
+                "no card {card:?} in host.cards; expected one of {}",
+                list(cards)
+            ),
+        ));
+    }
+    if let Some(pin) = pin
+        && !is_pin(pin)
+    {
+        out.push((
+            format!("{at}.pin"),
+            format!("expected 4 to 12 digits, found {} characters", pin.len()),
+        ));
+    }
+    if amount.0 <= 0 || amount.to_field4().is_none() {
+        out.push((
+            format!("{at}.amount"),
+            format!("expected a positive amount of at most 12 digits, found {amount}"),
+        ));
     }
     out
 }
@@ -470,6 +569,149 @@ fn list(names: &BTreeSet<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use crate::scenario::load_str;
+
+    /// A valid scenario with `steps` as its schedule, which starts on line 9.
+    fn with_schedule(steps: &str) -> String {
+        format!(
+            "name: t\n\
+             description: d\n\
+             terminal: {{}}\n\
+             host:\n  \
+               accounts: [{{id: a, balance: \"100.00\"}}]\n  \
+               cards:\n    \
+                 - {{id: visa, pan: \"4761739001010010\", account: a}}\n\
+             schedule:\n{steps}"
+        )
+    }
+
+    /// The errors for `steps`, one string each.
+    fn schedule_errors(steps: &str) -> Vec<String> {
+        match load_str(&with_schedule(steps), "s.yaml") {
+            Ok(_) => Vec::new(),
+            Err(e) => e.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn steps_after_earlier_transactions_are_valid() {
+        let steps = "  - auth: {id: a1, at: 1s, amount: \"50.00\", card: visa}\n\
+                     \x20 - sale: {id: t1, after: a1, wait: 2s, amount: \"12.34\", card: visa}\n\
+                     \x20 - refund: {id: r1, after: t1, amount: \"2.00\", card: visa}\n\
+                     \x20 - power_cycle: {after_txn: r1, wait: 1s}\n\
+                     \x20 - host_restart: {after_txn: t1}\n\
+                     \x20 - settle: {id: s1, after: r1, wait: 1m}\n";
+        assert_eq!(schedule_errors(steps), Vec::<String>::new());
+    }
+
+    #[test]
+    fn after_an_unknown_id_names_the_known_ones() {
+        let steps = "  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa}\n\
+                     \x20 - refund: {id: r1, after: t9, amount: \"1.00\", card: visa}\n";
+        assert_eq!(
+            schedule_errors(steps),
+            [
+                "s.yaml:10:29: schedule[1].refund.after: no transaction \"t9\" before this step; \
+                 expected one of \"t1\""
+            ]
+        );
+    }
+
+    #[test]
+    fn after_a_later_transaction_is_a_cycle() {
+        let steps = "  - sale: {id: t1, after: t2, amount: \"1.00\", card: visa}\n\
+                     \x20 - sale: {id: t2, after: t1, amount: \"1.00\", card: visa}\n";
+        assert_eq!(
+            schedule_errors(steps),
+            [
+                "s.yaml:9:27: schedule[0].sale.after: \"t2\" comes later in the schedule; a step \
+                 can only follow an earlier transaction, so move it before this step"
+            ]
+        );
+    }
+
+    #[test]
+    fn after_itself_is_a_cycle() {
+        let steps = "  - auth: {id: a1, after: a1, amount: \"1.00\", card: visa}\n";
+        assert_eq!(
+            schedule_errors(steps),
+            [
+                "s.yaml:9:27: schedule[0].auth.after: \"a1\" is this step's own id; a step can \
+                 only follow an earlier transaction"
+            ]
+        );
+    }
+
+    #[test]
+    fn both_or_neither_of_at_and_after_is_an_error() {
+        let steps = "  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa}\n\
+                     \x20 - settle: {id: s1, at: 1s, after: t1}\n\
+                     \x20 - refund: {id: r1, amount: \"1.00\", card: visa}\n";
+        assert_eq!(
+            schedule_errors(steps),
+            [
+                "s.yaml:10:13: schedule[1].settle: two starts: give exactly one of `at: 1s` or \
+                 `after: t1` (an earlier transaction's id)",
+                "s.yaml:11:13: schedule[2].refund: no start: give exactly one of `at: 1s` or \
+                 `after: t1` (an earlier transaction's id)",
+            ]
+        );
+    }
+
+    #[test]
+    fn power_cycle_takes_one_of_at_a_frame_or_a_transaction() {
+        let steps = "  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa}\n\
+                     \x20 - power_cycle: {at: 5s, after_txn: t1}\n";
+        assert_eq!(
+            schedule_errors(steps),
+            [
+                "s.yaml:10:18: schedule[1].power_cycle: two starts: give exactly one of `at: \
+                 30s`, `after: {direction: to_host, mti: [\"0200\"]}` (a frame) or `after_txn: t1` \
+                 (an earlier transaction's id)"
+            ]
+        );
+    }
+
+    #[test]
+    fn wait_without_after_is_an_error() {
+        let steps = "  - sale: {id: t1, at: 1s, wait: 2s, amount: \"1.00\", card: visa}\n\
+                     \x20 - host_restart: {at: 5s, wait: 1s}\n";
+        assert_eq!(
+            schedule_errors(steps),
+            [
+                "s.yaml:9:34: schedule[0].sale.wait: `wait` counts from an earlier transaction's \
+                 outcome; add `after: t1` or drop `wait`",
+                "s.yaml:10:34: schedule[1].host_restart.wait: `wait` counts from an earlier \
+                 transaction's outcome; add `after_txn: t1` or drop `wait`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sale_of_type_refund_points_to_the_refund_step() {
+        let steps = "  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa, type: refund}\n";
+        assert_eq!(
+            schedule_errors(steps),
+            [
+                "s.yaml:9:62: schedule[0].sale.type: a refund is a step of its own, counted as a \
+                 credit at settlement: `- refund: {id: t1, at: 1s, card: visa, amount: \"1.00\"}`; \
+                 a sale's type is purchase or cash"
+            ]
+        );
+    }
+
+    #[test]
+    fn auth_and_refund_cards_and_amounts_are_checked_like_a_sale() {
+        let steps = "  - auth: {id: a1, at: 1s, amount: \"0.00\", card: amex}\n";
+        assert_eq!(
+            schedule_errors(steps),
+            [
+                "s.yaml:9:50: schedule[0].auth.card: no card \"amex\" in host.cards; expected one \
+                 of \"visa\"",
+                "s.yaml:9:36: schedule[0].auth.amount: expected a positive amount of at most 12 \
+                 digits, found 0.00",
+            ]
+        );
+    }
 
     const BASE: &str = "name: t
 description: d

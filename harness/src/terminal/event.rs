@@ -247,6 +247,17 @@ pub enum TerminalEvent {
         /// The operation.
         op: String,
     },
+    /// The harness skipped a command scheduled after a transaction that reported no outcome
+    /// (its command was lost to a power cut, or the terminal does not support it): the outcome
+    /// it waits for is never coming.
+    Skipped {
+        /// Transaction id of the skipped command.
+        txn: String,
+        /// Its operation.
+        op: String,
+        /// The transaction it was to follow.
+        after: String,
+    },
     /// The host refused an advice with a code other than 00 or 94; it stays queued.
     AdviceRefused {
         /// STAN of the offline approval.

@@ -1,11 +1,13 @@
-//! Building the terminal's requests: sale (0200) and its reversal (0400).
+//! Building the terminal's requests: sale and refund (0200), authorisation (0100), their
+//! reversal (0400), settlement (0500) and batch upload (0320).
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use posfault_proxies::wire::{Dialect, Message, Mti};
 
-use crate::host::{EntryMode, Pan, TxnType, pin};
+use crate::host::{EntryMode, Pan, Totals, TxnType, pin};
 use crate::money::Amount;
+use crate::terminal::store::BatchItem;
 
 /// The calendar time at run time zero: 2026-01-15 08:00:00 UTC. Fixed, so dates in messages
 /// depend only on simulated time, never on the wall clock.
@@ -60,8 +62,31 @@ pub struct CardData {
     pub declines_after_approval: bool,
 }
 
-/// A sale request.
-pub fn sale(
+/// Which financial request the terminal makes. They share every field and the reversal policy;
+/// only the MTI, the processing code and what settlement makes of them differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// 0200 with the card data's transaction type (purchase unless told otherwise).
+    Sale,
+    /// 0100: the sale's fields, funds held, nothing settled.
+    Auth,
+    /// 0200 with processing code 20: a credit.
+    Refund,
+}
+
+impl Request {
+    /// The request's MTI.
+    pub fn mti(self) -> Mti {
+        match self {
+            Request::Auth => mti("0100"),
+            Request::Sale | Request::Refund => mti("0200"),
+        }
+    }
+}
+
+/// A sale (0200), authorisation (0100) or refund (0200, processing code 20).
+pub fn financial(
+    kind: Request,
     ids: &Ids<'_>,
     stan: &str,
     pan: &Pan,
@@ -69,8 +94,11 @@ pub fn sale(
     amount: Amount,
     stamp: &Stamp,
 ) -> Message {
-    let txn = card.txn.unwrap_or(TxnType::Purchase);
-    let mut m = Message::with_capacity(mti("0200"), 12, 112);
+    let txn = match kind {
+        Request::Refund => TxnType::Refund,
+        Request::Sale | Request::Auth => card.txn.unwrap_or(TxnType::Purchase),
+    };
+    let mut m = Message::with_capacity(kind.mti(), 12, 112);
     m.set(2, pan.reveal()) // PAN
         .set(3, txn.processing_code()) // processing code
         .set(4, amount.to_field4().unwrap_or_default()) // amount
@@ -183,8 +211,8 @@ pub fn network_management(
 }
 
 /// A settlement request (0500) with the batch totals (ISO 8583:1987 fields 74/76 counts and
-/// 86/88 amounts; this terminal only sells, so credits are zero).
-pub fn settlement(ids: &Ids<'_>, stan: &str, debits: u64, amount: i64, stamp: &Stamp) -> Message {
+/// 86/88 amounts: refunds are the credits, sales the debits).
+pub fn settlement(ids: &Ids<'_>, stan: &str, totals: &Totals, stamp: &Stamp) -> Message {
     let mut m = Message::with_capacity(mti("0500"), 10, 96);
     m.set(3, "920000") // processing code: settlement
         .set(7, &stamp.transmission) // transmission date and time
@@ -192,19 +220,36 @@ pub fn settlement(ids: &Ids<'_>, stan: &str, debits: u64, amount: i64, stamp: &S
         .set(12, &stamp.time) // local time
         .set(13, &stamp.date) // local date
         .set(41, ids.terminal) // terminal id
-        .set(42, ids.merchant) // merchant id
-        .set(74, format!("{:010}", 0)) // credits, number
-        .set(76, format!("{debits:010}")) // debits, number
-        .set(86, format!("{:016}", 0)) // credits, amount
-        .set(88, format!("{amount:016}")); // debits, amount
+        .set(42, ids.merchant); // merchant id
+    totals.write(&mut m); // 74, 76, 86, 88: credit and debit counts and amounts
     m
 }
 
-/// One batch upload message (0320) for a sale of the batch, identified by its own STAN and
-/// date so the host can match it.
-pub fn upload(ids: &Ids<'_>, item: &crate::terminal::store::BatchItem) -> Message {
+/// The totals of a batch, as the 0500 carries them.
+pub fn batch_totals(batch: &[BatchItem]) -> Totals {
+    let mut t = Totals::default();
+    for item in batch {
+        let side = if item.credit {
+            &mut t.credits
+        } else {
+            &mut t.debits
+        };
+        side.count += 1;
+        side.amount.0 += item.amount;
+    }
+    t
+}
+
+/// One batch upload message (0320) for a transaction of the batch, identified by its own STAN
+/// and date so the host can match it.
+pub fn upload(ids: &Ids<'_>, item: &BatchItem) -> Message {
+    let code = if item.credit {
+        TxnType::Refund
+    } else {
+        TxnType::Purchase
+    };
     let mut m = Message::with_capacity(mti("0320"), 8, 64);
-    m.set(3, "000000") // processing code: purchase
+    m.set(3, code.processing_code()) // processing code: purchase or refund
         .set(4, format!("{:012}", item.amount.max(0))) // amount
         .set(11, &item.stan) // STAN of the sale
         .set(13, &item.date) // its local date
@@ -242,7 +287,8 @@ mod tests {
             pin: Some("1234".into()),
             ..CardData::default()
         };
-        let sale = sale(
+        let sale = financial(
+            Request::Sale,
             &ids,
             "000042",
             &pan,
@@ -268,7 +314,8 @@ mod tests {
             merchant: "MERCHANT0000001",
         };
         let pan = Pan::new("4761739001010010").unwrap();
-        let sale = sale(
+        let sale = financial(
+            Request::Sale,
             &ids,
             "000042",
             &pan,
@@ -312,7 +359,8 @@ mod tests {
             pin: Some("4321".into()),
             declines_after_approval: false,
         };
-        let m = sale(
+        let m = financial(
+            Request::Sale,
             &ids,
             "000001",
             &pan,
@@ -325,5 +373,103 @@ mod tests {
         assert_eq!(m.text(22), Some("021"));
         let block = m.field(52).unwrap();
         assert_eq!(pin::decode(block, pan.reveal()).as_deref(), Some("4321"));
+    }
+
+    #[test]
+    fn authorisation_is_the_sale_with_mti_0100_and_its_reversal_names_0100_in_field_90() {
+        let ids = Ids {
+            terminal: "TERM0001",
+            merchant: "MERCHANT0000001",
+        };
+        let pan = Pan::new("4761739001010010").unwrap();
+        let card = CardData {
+            expiry: Some("2812".into()),
+            pin: Some("1234".into()),
+            ..CardData::default()
+        };
+        let stamp = Stamp::at(Duration::ZERO);
+        let sale = financial(
+            Request::Sale,
+            &ids,
+            "000007",
+            &pan,
+            &card,
+            Amount(500),
+            &stamp,
+        );
+        let auth = financial(
+            Request::Auth,
+            &ids,
+            "000007",
+            &pan,
+            &card,
+            Amount(500),
+            &stamp,
+        );
+        assert_eq!(auth.mti().as_str(), "0100");
+        for n in 2..=128 {
+            assert_eq!(auth.field(n), sale.field(n), "field {n}");
+        }
+        let rev = reversal(&auth, "98", &ISO87);
+        assert_eq!(rev.mti().as_str(), "0400");
+        assert!(
+            rev.text(90).unwrap().starts_with("0100000007"),
+            "{:?}",
+            rev.text(90)
+        );
+    }
+
+    #[test]
+    fn refund_is_a_0200_with_processing_code_20_whatever_the_card_data_says() {
+        let ids = Ids {
+            terminal: "TERM0001",
+            merchant: "MERCHANT0000001",
+        };
+        let pan = Pan::new("4761739001010010").unwrap();
+        let card = CardData {
+            txn: Some(TxnType::Cash),
+            ..CardData::default()
+        };
+        let m = financial(
+            Request::Refund,
+            &ids,
+            "000001",
+            &pan,
+            &card,
+            Amount(500),
+            &Stamp::at(Duration::ZERO),
+        );
+        assert_eq!((m.mti().as_str(), m.text(3)), ("0200", Some("200000")));
+    }
+
+    #[test]
+    fn settlement_carries_refunds_as_credits_and_sales_as_debits() {
+        let ids = Ids {
+            terminal: "TERM0001",
+            merchant: "MERCHANT0000001",
+        };
+        let item = |stan: &str, amount, credit| BatchItem {
+            stan: stan.into(),
+            date: "0115".into(),
+            amount,
+            credit,
+        };
+        let batch = [
+            item("000001", 1234, false),
+            item("000002", 500, true),
+            item("000003", 66, false),
+        ];
+        let m = settlement(
+            &ids,
+            "000004",
+            &batch_totals(&batch),
+            &Stamp::at(Duration::ZERO),
+        );
+        assert_eq!(m.text(74), Some("0000000001")); // credits, number
+        assert_eq!(m.text(86), Some("0000000000000500")); // credits, amount
+        assert_eq!(m.text(76), Some("0000000002")); // debits, number
+        assert_eq!(m.text(88), Some("0000000000001300")); // debits, amount
+        assert_eq!(upload(&ids, &batch[1]).text(3), Some("200000"));
+        assert_eq!(upload(&ids, &batch[0]).text(3), Some("000000"));
     }
 }

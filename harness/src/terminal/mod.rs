@@ -12,7 +12,9 @@ mod reference;
 mod store;
 
 pub use advices::AdviceRecord;
-pub use api::{Command, SaleCommand, Schedule, SettleCommand, Terminal, TerminalIo};
+pub use api::{
+    After, Command, SaleCommand, Schedule, Scheduled, SettleCommand, Terminal, TerminalIo,
+};
 pub use config::{Defect, Fleet, ReversalSave, TerminalConfig};
 pub use event::{
     Advice, FailReason, OFFLINE_APPROVED, Outcome, ReversalState, TerminalEvent, TxnResult,

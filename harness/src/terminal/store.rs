@@ -36,6 +36,8 @@ pub struct BatchItem {
     pub date: String,
     /// Its amount in minor units.
     pub amount: i64,
+    /// A refund: settled as a credit (fields 74 and 86), not a debit.
+    pub credit: bool,
 }
 
 impl Store {
@@ -70,11 +72,14 @@ impl Store {
         format!("{next:06}")
     }
 
-    /// Adds an approved sale to the open batch.
+    /// Adds an approved sale or refund to the open batch.
     pub fn batch_add(&self, item: BatchItem) {
         let mut bytes = self.get(BATCH_KEY).unwrap_or_default();
-        bytes
-            .extend_from_slice(format!("{},{},{}\n", item.stan, item.date, item.amount).as_bytes());
+        // One line per item: STAN, date, amount, then C for a credit or D for a debit.
+        let side = if item.credit { 'C' } else { 'D' };
+        bytes.extend_from_slice(
+            format!("{},{},{},{side}\n", item.stan, item.date, item.amount).as_bytes(),
+        );
         self.put(BATCH_KEY, bytes);
     }
 
@@ -89,6 +94,7 @@ impl Store {
                     stan: p.next()?.to_string(),
                     date: p.next()?.to_string(),
                     amount: p.next()?.parse().ok()?,
+                    credit: p.next() == Some("C"),
                 })
             })
             .collect()
@@ -189,6 +195,21 @@ mod tests {
         s.put(STAN_KEY, "999998");
         assert_eq!(s.next_stan(), "999999");
         assert_eq!(s.next_stan(), "000001");
+    }
+
+    #[test]
+    fn batch_keeps_credits_apart_from_debits() {
+        let s = Store::default();
+        for (stan, credit) in [("000001", false), ("000002", true)] {
+            s.batch_add(BatchItem {
+                stan: stan.into(),
+                date: "0115".into(),
+                amount: 100,
+                credit,
+            });
+        }
+        let credits: Vec<bool> = s.batch().iter().map(|b| b.credit).collect();
+        assert_eq!(credits, [false, true]);
     }
 
     #[test]

@@ -10,13 +10,16 @@ use crate::host::{EntryMode, TxnType};
 use crate::terminal::advices::AdviceRecord;
 
 impl ReferenceTerminal {
-    /// Whether this sale may be approved without the host: a chip or contactless purchase
+    /// Whether this request may be approved without the host: a chip or contactless purchase
     /// below the floor limit (EMV: at or above it goes online) with no online PIN, which only
-    /// the issuer can verify. Refunds, cash, swiped and keyed cards always go online.
-    pub(super) fn offline_allowed(io: &TerminalIo, cmd: &SaleCommand) -> bool {
-        io.config
-            .offline_floor_limit
-            .is_some_and(|limit| cmd.amount.0 < limit.0)
+    /// the issuer can verify. Cash, refunds, authorisations, swiped and keyed cards always go
+    /// online.
+    pub(super) fn offline_allowed(io: &TerminalIo, kind: Request, cmd: &SaleCommand) -> bool {
+        kind == Request::Sale
+            && io
+                .config
+                .offline_floor_limit
+                .is_some_and(|limit| cmd.amount.0 < limit.0)
             && cmd.card.txn.unwrap_or(TxnType::Purchase) == TxnType::Purchase
             && cmd.card.pin.is_none()
             && matches!(cmd.card.entry, EntryMode::Chip | EntryMode::Contactless)
@@ -25,7 +28,7 @@ impl ReferenceTerminal {
     /// Approves the sale offline: a STAN, the advice queued, the batch updated, the merchant told.
     pub(super) fn approve_offline(&mut self, io: &TerminalIo, cmd: &SaleCommand) {
         let stan = io.store.next_stan();
-        let req = Self::sale_request(io, cmd, &stan);
+        let req = Self::request(io, Request::Sale, cmd, &stan);
         io.store.advice_add(AdviceRecord {
             txn: cmd.txn.clone(),
             stan: stan.clone(),
@@ -35,6 +38,7 @@ impl ReferenceTerminal {
             stan: stan.clone(),
             date: req.text(13).unwrap_or_default().to_string(),
             amount: cmd.amount.0,
+            credit: false,
         });
         io.report(Outcome::approved_offline(&cmd.txn, &stan));
     }

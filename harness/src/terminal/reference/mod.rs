@@ -1,6 +1,7 @@
 //! The reference terminal's behaviour.
 //!
-//! One sale: send any pending reversal first; take the next STAN; store the reversal record
+//! One sale (an authorisation or a refund goes the same way, see `sale.rs`): send any pending
+//! reversal first; take the next STAN; store the reversal record
 //! (before the send by default, after it if the policy says so, as field terminals differ); send
 //! the 0200; wait `response_timeout` for a reply. A valid reply (MTI + 10, same STAN, terminal id
 //! and amount) deletes the record and is reported approved or declined. No reply, a lost
@@ -22,7 +23,7 @@ use crate::terminal::api::SettleCommand;
 use crate::terminal::api::{Command, SaleCommand, Terminal, TerminalIo};
 use crate::terminal::config::{Defect, ReversalSave};
 use crate::terminal::event::{FailReason, Outcome, ReversalState, TerminalEvent, TxnResult};
-use crate::terminal::messages::{self, Ids, Stamp};
+use crate::terminal::messages::{self, Ids, Request, Stamp};
 use crate::terminal::net::Duplex;
 use crate::terminal::store::{BatchItem, ReversalRecord};
 
@@ -61,7 +62,9 @@ impl Terminal for ReferenceTerminal {
             while let Some(cmd) = self.next_command(io).await {
                 self.sign_on_if_due(io).await;
                 match cmd {
-                    Command::Sale(s) => self.sale(io, &s).await,
+                    Command::Sale(s) => self.financial(io, Request::Sale, &s).await,
+                    Command::Auth(s) => self.financial(io, Request::Auth, &s).await,
+                    Command::Refund(s) => self.financial(io, Request::Refund, &s).await,
                     Command::Settle(s) => self.settle(io, &s).await,
                 }
                 self.last_activity = io.now();

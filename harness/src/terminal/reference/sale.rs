@@ -1,13 +1,15 @@
-//! A sale: request, reply or its absence, and what the terminal does about each.
+//! A sale, authorisation or refund: request, reply or its absence, and what the terminal does
+//! about each. The three differ only in the request they send and in what an approval adds to
+//! the batch; the reversal policy and every defect apply to all three alike.
 
 use super::link::*;
 use super::*;
 use crate::terminal::messages::reversal_reason;
 
 impl ReferenceTerminal {
-    pub(super) async fn sale(&mut self, io: &TerminalIo, cmd: &SaleCommand) {
+    pub(super) async fn financial(&mut self, io: &TerminalIo, kind: Request, cmd: &SaleCommand) {
         let cfg = &io.config;
-        if Self::offline_allowed(io, cmd) {
+        if Self::offline_allowed(io, kind, cmd) {
             return self.approve_offline(io, cmd);
         }
         let cleared = self.send_pending_reversal(io, None).await;
@@ -21,7 +23,7 @@ impl ReferenceTerminal {
             ));
         }
         let stan = io.store.next_stan();
-        let req = Self::sale_request(io, cmd, &stan);
+        let req = Self::request(io, kind, cmd, &stan);
         let record = ReversalRecord {
             stan: stan.clone(),
             txn: cmd.txn.clone(),
@@ -71,11 +73,14 @@ impl ReferenceTerminal {
                 }
                 Ok(rc) => {
                     self.clear_reversal(io, &stan);
-                    if rc == "00" {
+                    // An authorisation only holds funds: the host leaves it out of its
+                    // totals, so the batch does too.
+                    if rc == "00" && kind != Request::Auth {
                         io.store.batch_add(BatchItem {
                             stan: stan.clone(),
                             date: req.text(13).unwrap_or_default().to_string(),
                             amount: cmd.amount.0,
+                            credit: kind == Request::Refund,
                         });
                     }
                     (answered(cmd, stan, rc), Some(conn))
@@ -148,14 +153,19 @@ impl ReferenceTerminal {
         }
     }
 
-    /// The 0200 for `cmd` under `stan`, stamped now.
-    pub(super) fn sale_request(io: &TerminalIo, cmd: &SaleCommand, stan: &str) -> Message {
+    /// The request of `kind` (0100 or 0200) for `cmd` under `stan`, stamped now.
+    pub(super) fn request(
+        io: &TerminalIo,
+        kind: Request,
+        cmd: &SaleCommand,
+        stan: &str,
+    ) -> Message {
         let ids = Ids {
             terminal: &io.config.id,
             merchant: &io.config.merchant,
         };
         let stamp = Stamp::at(io.now());
-        messages::sale(&ids, stan, &cmd.pan, &cmd.card, cmd.amount, &stamp)
+        messages::financial(kind, &ids, stan, &cmd.pan, &cmd.card, cmd.amount, &stamp)
     }
 
     /// No reply in time. The correct terminal reverses; three defects do something else here.

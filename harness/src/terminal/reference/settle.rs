@@ -26,9 +26,8 @@ impl ReferenceTerminal {
             terminal: &io.config.id,
             merchant: &io.config.merchant,
         };
-        let total: i64 = batch.iter().map(|b| b.amount).sum();
-        let req =
-            messages::settlement(&ids, &stan, batch.len() as u64, total, &Stamp::at(io.now()));
+        let totals = messages::batch_totals(&batch);
+        let req = messages::settlement(&ids, &stan, &totals, &Stamp::at(io.now()));
         let rsp = match self.open(io, &stan).await {
             Err(_) => {
                 return io.report(Outcome::failed(
@@ -55,9 +54,14 @@ impl ReferenceTerminal {
                 let mut o = Outcome::answered(&cmd.txn, &stan, &rc);
                 o.display = format!(
                     "settled: {} sales, {}",
-                    batch.len(),
-                    crate::money::Amount(total)
+                    totals.debits.count, totals.debits.amount
                 );
+                if totals.credits.count > 0 {
+                    o.display += &format!(
+                        "; {} refunds, {}",
+                        totals.credits.count, totals.credits.amount
+                    );
+                }
                 o
             }
             Ok(Ok(rc)) if rc == "95" => {
