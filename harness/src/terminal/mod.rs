@@ -10,9 +10,9 @@ mod net;
 mod reference;
 mod store;
 
-pub use api::{Command, SaleCommand, Schedule, SettleCommand, Terminal, TerminalIo};
+pub use api::{Command, SaleCommand, Schedule, ScheduleFeed, SettleCommand, Terminal, TerminalIo};
 pub use config::{Defect, Fleet, ReversalSave, TerminalConfig};
 pub use event::{Advice, FailReason, Outcome, ReversalState, TerminalEvent, TxnResult};
-pub use net::{Dialer, Duplex, SimDialer};
+pub use net::{Dialer, Duplex, SimDialer, TcpDialer};
 pub use reference::ReferenceTerminal;
 pub use store::{BatchItem, ReversalRecord, Store};
