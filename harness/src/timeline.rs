@@ -24,7 +24,8 @@ pub fn render(t: &Transcript) -> String {
     out
 }
 
-fn line(kind: &EventKind) -> String {
+/// One event as the timeline writes it, without its time.
+pub fn line(kind: &EventKind) -> String {
     match kind {
         EventKind::Link(l) => match l {
             LinkEvent::ConnOpened { conn } => format!("conn {conn} opened"),
@@ -134,6 +135,8 @@ fn line(kind: &EventKind) -> String {
             TerminalEvent::PowerOff => "POWER OFF".to_string(),
             TerminalEvent::PowerOn => "power on".to_string(),
             TerminalEvent::Outcome(o) => format!("OUTCOME {}: {}", o.txn, o.display),
+            TerminalEvent::Note { text } => format!("note: {text}"),
+            TerminalEvent::Log { stream, line } => format!("{stream}: {line}"),
         },
     }
 }
@@ -174,7 +177,16 @@ impl std::fmt::Display for DeltaFmt {
 pub fn verdict(r: &RunReport, file: &str, verbose: bool) -> String {
     let mut out = String::new();
     let status = if r.passed { "PASS" } else { "FAIL" };
-    let _ = writeln!(out, "{status} {} (seed {}) {file}", r.scenario, r.seed);
+    let live = if r.mode == crate::runner::RunMode::Live {
+        ", live"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "{status} {} (seed {}{live}) {file}",
+        r.scenario, r.seed
+    );
     if let Some(e) = &r.error {
         let _ = writeln!(out, "  error: {e}");
     }

@@ -81,6 +81,10 @@ pub struct ScenarioView {
     pub sha256: String,
     /// The seed the run used.
     pub seed: u64,
+    /// `live` for a run over real TCP with a terminal process (wall-clock times, seeded fault
+    /// decisions); absent for simulated runs.
+    #[serde(skip_serializing_if = "crate::runner::RunMode::is_sim")]
+    pub mode: crate::runner::RunMode,
     /// Wire dialect.
     pub dialect: String,
     /// Framing.
@@ -186,6 +190,7 @@ fn scenario_view(run: &ScenarioRun) -> ScenarioView {
         file: run.file.clone(),
         sha256: run.sha256.clone(),
         seed: r.seed,
+        mode: r.mode,
         dialect: s.dialect.to_string(),
         framing: s.framing.to_string(),
         description: s.description.trim().to_string(),

@@ -2,9 +2,9 @@
 //! judging the transcript.
 
 mod partitions;
-mod power;
+pub(crate) mod power;
 mod report;
-mod sim;
+pub(crate) mod sim;
 
-pub use report::{OutcomeMismatch, RunReport};
+pub use report::{OutcomeMismatch, RunMode, RunReport};
 pub use sim::{run, run_with};

@@ -182,6 +182,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
     RunReport {
         scenario: scenario.name.clone(),
         seed,
+        mode: crate::runner::RunMode::Sim,
         passed,
         error,
         verdicts,
@@ -234,7 +235,7 @@ fn drive(
 
 /// The host's own `refuse` maintenance windows, which the proxy in front of it mirrors: while
 /// the host is down, connecting to the proxy fails too, as it would without a proxy.
-fn host_refusals(scenario: &Scenario) -> Vec<Refusal> {
+pub(crate) fn host_refusals(scenario: &Scenario) -> Vec<Refusal> {
     scenario
         .host
         .maintenance
@@ -249,7 +250,11 @@ fn host_refusals(scenario: &Scenario) -> Vec<Refusal> {
 }
 
 /// The schedule's commands, `offset` later and with ids suffixed by `suffix` (fleet members).
-fn commands(scenario: &Scenario, offset: Duration, suffix: Option<&str>) -> Vec<Command> {
+pub(crate) fn commands(
+    scenario: &Scenario,
+    offset: Duration,
+    suffix: Option<&str>,
+) -> Vec<Command> {
     scenario
         .schedule
         .iter()

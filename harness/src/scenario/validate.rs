@@ -195,6 +195,78 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
             );
         }
     }
+    out.extend(validate_live(s));
+    out
+}
+
+/// A scenario with `terminal.command` runs live (real TCP, a terminal process): what only the
+/// simulation can do is refused here, with the live way to get it where there is one.
+fn validate_live(s: &Scenario) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let Some(cmd) = &s.terminal.command else {
+        return out;
+    };
+    let mut bad = |path: &str, msg: String| out.push((path.to_string(), msg));
+    if cmd.first().is_none_or(|p| p.trim().is_empty()) {
+        bad(
+            "terminal.command",
+            "expected the terminal's argv, e.g. [posfault, terminal, --stdio] or \
+             [python3, terminal.py]"
+                .into(),
+        );
+    }
+    if s.terminal.fleet.is_some() {
+        bad(
+            "terminal.fleet",
+            "a live run drives one terminal process; run fleets in the simulation (remove \
+             `command`) or drop `fleet`"
+                .into(),
+        );
+    }
+    if !s.terminal.defects.is_empty() {
+        bad(
+            "terminal.defects",
+            "defects switch the built-in simulated terminal's bugs; for a live run put them on \
+             the built-in terminal's command line: [posfault, terminal, --stdio, --defect, \
+             no_reversal_on_timeout]"
+                .into(),
+        );
+    }
+    if s.envelope.is_some() {
+        bad(
+            "envelope",
+            "adapter protocol v1 passes no TPDU to the terminal; live runs use iso87 or \
+             iso87-ascii without an envelope"
+                .into(),
+        );
+    }
+    for (i, step) in s.schedule.iter().enumerate() {
+        if let Step::HostRestart(_) = step {
+            bad(
+                &format!("schedule[{i}].host_restart"),
+                "live runs do not restart the host yet; use it in a simulated scenario (no \
+                 `terminal.command`)"
+                    .into(),
+            );
+        }
+    }
+    let net = &s.network;
+    if net.loss.is_some() {
+        bad(
+            "network.loss",
+            "turmoil's link loss exists only in the simulation; in a live run use fault rules \
+             (drop_frame, reset) instead"
+                .into(),
+        );
+    }
+    if !net.partitions.is_empty() {
+        bad(
+            "network.partitions",
+            "partitions exist only in the simulation; in a live run use fault rules (refuse, \
+             hang) instead"
+                .into(),
+        );
+    }
     out
 }
 
