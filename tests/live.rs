@@ -324,6 +324,35 @@ fn a_live_scenario_with_what_only_the_simulation_has_is_invalid() {
 }
 
 #[test]
+fn a_simulated_scenario_naming_a_real_host_is_invalid_at_its_line_and_column() {
+    let dir = std::env::temp_dir().join(marker("sim-upstream"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("sim.yaml");
+    // The simulated reply-lost scenario with a real host: only live runs can reach one.
+    let yaml = std::fs::read_to_string(root().join("scenarios/live/reply-lost.yaml"))
+        .unwrap()
+        .replace("  command: [posfault, terminal, --stdio]\n", "")
+        .replace(
+            "      account: cardholder\n",
+            "      account: cardholder\n  upstream: \"127.0.0.1:8583\"\n",
+        );
+    let line = 1 + yaml.lines().position(|l| l.contains("upstream:")).unwrap();
+    std::fs::write(&file, yaml).unwrap();
+    let o = posfault("none", &["check", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains(&format!("sim.yaml:{line}:13: host.upstream")),
+        "{out}"
+    );
+    assert!(out.contains("host.upstream"), "{out}");
+    assert!(out.contains("only be reached in a live run"), "{out}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn the_stdio_terminal_without_the_adapter_environment_exits_2_and_says_why() {
     let o = Command::new(env!("CARGO_BIN_EXE_posfault"))
         .args(["terminal", "--stdio"])
@@ -391,5 +420,130 @@ fn the_python_terminal_without_reversals_fails_the_reversal_check() {
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("reversal_after_no_response"), "{out}");
+    assert_nothing_left(&m);
+}
+
+/// TCP sockets this test process has open. Unix socket pairs are left out: tokio keeps one
+/// for its process-wide signal (SIGCHLD) handling for the life of the process.
+fn sockets() -> usize {
+    let tcp: std::collections::BTreeSet<String> = ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .flat_map(|t| {
+            t.lines()
+                .skip(1)
+                .filter_map(|l| l.split_whitespace().nth(9).map(str::to_string))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read_link(e.path()).ok())
+        .filter_map(|l| {
+            let l = l.to_string_lossy().into_owned();
+            l.strip_prefix("socket:[")?
+                .strip_suffix(']')
+                .map(str::to_string)
+        })
+        .filter(|inode| tcp.contains(inode))
+        .count()
+}
+
+#[test]
+fn an_in_process_live_run_closes_its_sockets_and_removes_its_state_directory() {
+    use posfault::live::{LiveOptions, child, run_live};
+    let _g = serial();
+    let scenario = posfault::scenario::load_file(&root().join("scenarios/live/reply-lost.yaml"))
+        .unwrap_or_else(|e| panic!("{}", e[0]));
+    let state_dirs = || {
+        let prefix = format!("posfault-live-{}-", std::process::id());
+        std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .count()
+    };
+    let before = sockets();
+    // In this process `posfault` would resolve to the test binary: name the real one.
+    let opts = LiveOptions {
+        command: Some(vec![
+            env!("CARGO_BIN_EXE_posfault").into(),
+            "terminal".into(),
+            "--stdio".into(),
+        ]),
+        ..LiveOptions::default()
+    };
+    let report = run_live(&scenario, 1, &opts);
+    assert!(
+        report.passed,
+        "{}",
+        posfault::timeline::verdict(&report, "reply-lost", true)
+    );
+    assert_eq!(report.mode, posfault::runner::RunMode::Live);
+    assert_eq!(child::live_groups(), 0, "terminal process groups left");
+    assert_eq!(sockets(), before, "sockets left open");
+    assert_eq!(state_dirs(), 0, "state directory left behind");
+}
+
+#[test]
+fn against_a_real_host_the_journal_checks_are_not_applicable() {
+    use std::io::{BufRead, BufReader};
+    let _g = serial();
+    let m = marker("upstream");
+    let dir = std::env::temp_dir().join(&m);
+    std::fs::create_dir_all(&dir).unwrap();
+    let host_yaml = "accounts: [{id: cardholder, balance: \"100.00\"}]\n\
+                     cards: [{id: visa, pan: \"4761739001010010\", account: cardholder}]\n";
+    std::fs::write(dir.join("host.yaml"), host_yaml).unwrap();
+    // A real host: `posfault host` in its own process, on a free port it prints.
+    let mut host = posfault(
+        &m,
+        &[
+            "host",
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            dir.join("host.yaml").to_str().unwrap(),
+        ],
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut first = String::new();
+    BufReader::new(host.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    let scenario = std::fs::read_to_string(root().join("scenarios/live/reply-lost.yaml"))
+        .unwrap()
+        .replace(
+            "      account: cardholder\n",
+            &format!("      account: cardholder\n  upstream: \"{addr}\"\n"),
+        );
+    std::fs::write(dir.join("upstream.yaml"), scenario).unwrap();
+    let o = posfault(
+        &m,
+        &[
+            "run",
+            "--quiet",
+            dir.join("upstream.yaml").to_str().unwrap(),
+        ],
+    )
+    .output()
+    .unwrap();
+    let _ = host.kill();
+    let _ = host.wait();
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("6 passed, 2 not applicable (outcome_matches_journal, money_conserved)"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
     assert_nothing_left(&m);
 }

@@ -195,10 +195,16 @@ pub fn verdict(r: &RunReport, file: &str, verbose: bool) -> String {
         .iter()
         .filter(|v| v.passed && !v.expected_to_fail)
         .count();
+    let not_applicable: Vec<_> = r
+        .verdicts
+        .iter()
+        .filter(|v| v.not_applicable.is_some())
+        .map(|v| v.check.name())
+        .collect();
     let caught: Vec<_> = r
         .verdicts
         .iter()
-        .filter(|v| !v.passed && v.expected_to_fail)
+        .filter(|v| !v.passed && v.expected_to_fail && v.not_applicable.is_none())
         .map(|v| v.check.name())
         .collect();
     let mut line = format!("  checks: {passed} passed");
@@ -210,8 +216,22 @@ pub fn verdict(r: &RunReport, file: &str, verbose: bool) -> String {
             caught.join(", ")
         );
     }
+    if !not_applicable.is_empty() {
+        let _ = write!(
+            line,
+            ", {} not applicable ({})",
+            not_applicable.len(),
+            not_applicable.join(", ")
+        );
+    }
     let _ = writeln!(out, "{line}");
     for v in &r.verdicts {
+        if let Some(why) = &v.not_applicable {
+            if verbose {
+                let _ = writeln!(out, "  n/a  {}: not applicable: {why}", v.check);
+            }
+            continue;
+        }
         if v.as_expected() && !verbose {
             continue;
         }

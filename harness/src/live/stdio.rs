@@ -58,8 +58,8 @@ fn say(line: &str) {
 /// Runs the stdio terminal until shutdown or end of input. `defects` switch on the reference
 /// terminal's known bugs (`--defect`), so a live run can prove the checks catch them too.
 pub fn run_stdio(defects: &[Defect]) -> Result<(), StdioError> {
-    let mut env = AdapterEnv::from_env(|k| std::env::var(k).ok())
-        .map_err(|e| StdioError::Environment(format!("{e}")))?;
+    let mut env =
+        AdapterEnv::from_env(|k| std::env::var(k).ok()).map_err(StdioError::Environment)?;
     env.config.defects = defects.to_vec();
     if let Some(b) = &env.backup {
         // The reference terminal has one dialer; say so rather than silently ignore it.

@@ -207,6 +207,9 @@ fn verdicts(out: &mut String, s: &ScenarioView, lang: Lang) {
 }
 
 fn verdict_words(v: &VerdictView, lang: Lang) -> &'static str {
+    if v.not_applicable.is_some() {
+        return lang.t(Msg::CheckNotApplicable);
+    }
     match (v.passed, v.expected_to_fail) {
         (true, false) => lang.t(Msg::CheckOk),
         (false, true) => lang.t(Msg::CheckFailedAsExpected),

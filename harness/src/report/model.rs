@@ -132,6 +132,9 @@ pub struct VerdictView {
     pub as_expected: bool,
     /// What the check found.
     pub findings: Vec<String>,
+    /// Why the check could not judge the run (a real host, `host.upstream`), when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
 }
 
 /// One reported outcome.
@@ -206,6 +209,7 @@ fn scenario_view(run: &ScenarioRun) -> ScenarioView {
                 expected_to_fail: v.expected_to_fail,
                 as_expected: v.as_expected(),
                 findings: v.findings.clone(),
+                not_applicable: v.not_applicable.clone(),
             })
             .collect(),
         mismatches: r.mismatches.clone(),

@@ -199,10 +199,55 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
     out
 }
 
+/// `host.upstream`: a real host, so only live, at a `HOST:PORT`, and without the settings that
+/// only shape the reference host's answers.
+fn validate_upstream(s: &Scenario) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let h = &s.host;
+    let Some(addr) = &h.upstream else {
+        return out;
+    };
+    if s.terminal.command.is_none() {
+        out.push((
+            "host.upstream".into(),
+            "a real host can only be reached in a live run: add `terminal: {command: [posfault, \
+             terminal, --stdio]}` (or your terminal's command)"
+                .into(),
+        ));
+    }
+    let port_ok = addr
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+    if !port_ok {
+        out.push((
+            "host.upstream".into(),
+            format!("expected HOST:PORT such as 127.0.0.1:8583, found {addr:?}"),
+        ));
+    }
+    for (set, field) in [
+        (!h.merchants.is_empty(), "merchants"),
+        (!h.risk.is_empty(), "risk"),
+        (h.processing_delay.is_some(), "processing_delay"),
+        (h.capacity.is_some(), "capacity"),
+        (!h.maintenance.is_empty(), "maintenance"),
+        (!h.history.is_empty(), "history"),
+    ] {
+        if set {
+            out.push((
+                format!("host.{field}"),
+                "configures the reference host, which host.upstream replaces by a real one; \
+                 remove it (fault rules shape what the real host's answers go through)"
+                    .into(),
+            ));
+        }
+    }
+    out
+}
+
 /// A scenario with `terminal.command` runs live (real TCP, a terminal process): what only the
 /// simulation can do is refused here, with the live way to get it where there is one.
 fn validate_live(s: &Scenario) -> Vec<(String, String)> {
-    let mut out = Vec::new();
+    let mut out = validate_upstream(s);
     let Some(cmd) = &s.terminal.command else {
         return out;
     };
@@ -280,6 +325,15 @@ pub(crate) fn validate_host(h: &HostConfig, prefix: &str) -> Vec<(String, String
     let mut out = Vec::new();
     let mut bad = |path: String, msg: String| out.push((format!("{prefix}{path}"), msg));
 
+    if prefix.is_empty() && h.upstream.is_some() {
+        // `posfault host` is the reference host itself; a real host belongs in a live scenario.
+        bad(
+            "upstream".into(),
+            "names a real host in place of the reference host, which only a live scenario's \
+             `host:` section can do; remove it from a file for `posfault host`"
+                .into(),
+        );
+    }
     let accounts: BTreeSet<&str> = h.accounts.iter().map(|a| a.id.as_str()).collect();
     let mut seen = BTreeSet::new();
     for (i, a) in h.accounts.iter().enumerate() {
