@@ -207,7 +207,7 @@ class Terminal:
         if cfg.reversal_save == "before_send":
             self.state.save_reversal(record)
         try:
-            link = self.open(stan)
+            link = self.open(f"STAN {stan}")
         except wire.ConnectFailed as e:
             # Nothing reached the host: nothing to reverse.
             self.out.note(f"STAN {stan}: {e}")
@@ -224,7 +224,7 @@ class Terminal:
         try:
             rsp = link.receive(time.monotonic() + cfg.response_timeout)
         except wire.Timeout:
-            self.out.note(f"timeout: no reply to STAN {stan} within {cfg.response_timeout:g}s")
+            self.out.note(f"timeout: no reply to STAN {stan} within {cfg.response_timeout * 1000:.0f}ms")
             if self.no_reversal:
                 # The known bug, on purpose: forget the sale instead of reversing it.
                 link.close()
@@ -274,7 +274,7 @@ class Terminal:
             f"credits {totals['credits']} / {money(totals['credit_amount'])}"
         )
         try:
-            link = self.open(stan)
+            link = self.open(f"STAN {stan}")
         except wire.ConnectFailed as e:
             self.out.note(f"STAN {stan}: {e}")
             return self.failed(txn, stan, "connect", "none")
@@ -302,7 +302,7 @@ class Terminal:
     def upload(self, batch):
         """Batch upload, one 0320 per transaction on one connection; how many were acked."""
         try:
-            link = self.open("upload")
+            link = self.open("batch upload")
         except wire.ConnectFailed as e:
             self.out.note(f"batch upload: {e}")
             return 0
@@ -373,7 +373,7 @@ class Terminal:
         stan = rec["stan"]
         if link is None:
             try:
-                link = self.open(stan)
+                link = self.open(f"reversal of STAN {stan}")
             except wire.ConnectFailed as e:
                 raise ReversalNotDone(str(e)) from e
         try:
@@ -393,7 +393,7 @@ class Terminal:
                     f"late reply {mti} to STAN {stan} (RC {rsp.get('39', 'none')}) after the timeout: ignored"
                 )
         except wire.Timeout as e:
-            raise ReversalNotDone(f"no reply within {self.cfg.response_timeout:g}s") from e
+            raise ReversalNotDone(f"no reply within {self.cfg.response_timeout * 1000:.0f}ms") from e
         except (wire.Lost, wire.Invalid) as e:
             raise ReversalNotDone(str(e)) from e
         finally:
@@ -412,7 +412,7 @@ class Terminal:
         errors = []
         for attempt in range(1 + cfg.connect_retries):
             if attempt:
-                self.out.note(f"{what}: redial {attempt} of {cfg.connect_retries} in {wait:g}s")
+                self.out.note(f"{what}: redial {attempt} of {cfg.connect_retries} in {wait * 1000:.0f}ms")
                 time.sleep(wait)
                 wait = min(wait * 2, cfg.connect_timeout)
             for i in order:

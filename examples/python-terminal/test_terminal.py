@@ -330,6 +330,11 @@ class Sale(TerminalTest):
         self.assertNotIn("52", refund)
         self.assertEqual((auth["t"], auth["3"], auth["11"], auth["22"]), ("0100", "000000", "000002", "071"))
 
+    def test_an_empty_keep_alive_frame_before_the_reply_is_skipped(self):
+        host = self.host(lambda req: [b"\x00\x00", reply(req)])
+        t = self.terminal(host)
+        self.assertEqual(t.sale("t1")["result"], "approved")
+
     def test_a_decline_is_reported_with_its_code_and_needs_no_reversal(self):
         host = self.host(lambda req: [reply(req, "51")])
         t = self.terminal(host)

@@ -246,8 +246,11 @@ class Link:
             raise Lost(f"send failed: {e}") from e
 
     def receive(self, deadline):
-        """The next message before `deadline` (time.monotonic()); Timeout, Lost or Invalid."""
+        """The next message before `deadline` (time.monotonic()); Timeout, Lost or Invalid.
+        Empty frames are skipped: some hosts send them as keep-alives."""
         body = self._frame(deadline)
+        while not body:
+            body = self._frame(deadline)
         try:
             doc, _ = iso8583.decode(body, self.spec)
         except Exception as e:  # pyiso8583 raises DecodeError, but any failure is "unreadable"
