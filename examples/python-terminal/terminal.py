@@ -18,6 +18,7 @@ import os
 import socket
 import sys
 import time
+import traceback
 
 import wire
 from state import State
@@ -524,8 +525,14 @@ def main(argv=None, env=None, stdin=None, stdout=None, stderr=None):
     for raw in stdin:
         if not raw.strip():
             continue
-        if not terminal.handle(raw):
-            break
+        try:
+            if not terminal.handle(raw):
+                break
+        except (BrokenPipeError, KeyboardInterrupt):
+            raise
+        except Exception as e:  # a bug must not take the terminal down: its flash is consistent
+            out.log("internal error, command abandoned:\n" + traceback.format_exc())
+            out.note(f"internal error, command abandoned: {type(e).__name__}: {e}")
     return 0
 
 

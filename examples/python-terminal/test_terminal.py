@@ -555,6 +555,17 @@ class Protocol(TerminalTest):
         self.assertEqual(len(rejected), 5, rejected)
         self.assertEqual(host.mtis(), [("0200", "000001")], "nothing bad reached the host, no STAN was spent")
 
+    def test_an_internal_error_is_noted_and_the_terminal_stays_up(self):
+        with open(os.path.join(self.state, "stan"), "w") as f:
+            f.write("garbage")  # flash corrupted behind the terminal's back
+        t = self.terminal(self.host())
+        t.send({"v": 1, "id": "t1", "op": "sale", "amount": "1.00", "card": {"pan": PAN}})
+        note = t.next_event("note")
+        while "internal error" not in note["text"]:
+            note = t.next_event("note")
+        self.assertIn("ValueError", note["text"])
+        self.assertEqual(t.shutdown(), 0)
+
     def test_end_of_input_is_a_shutdown(self):
         t = self.terminal(self.host())
         t.proc.stdin.close()
