@@ -55,6 +55,7 @@ class FakeHost:
         self.spec = SPECS[dialect]
         self.framing = framing
         self.received = []
+        self.times = []  # time.monotonic() at which each message was read
         self.connections = 0
         self.cond = threading.Condition()
         self.server = socket.create_server(("127.0.0.1", 0))
@@ -102,6 +103,7 @@ class FakeHost:
                 doc, _ = iso8583.decode(body, self.spec)
                 with self.cond:
                     self.received.append(doc)
+                    self.times.append(time.monotonic())
                     self.cond.notify_all()
                 for out in self.respond(doc):
                     if isinstance(out, bytes):
@@ -434,6 +436,8 @@ class Reversal(TerminalTest):
         self.assertEqual((out["reason"], out["reversal"]), ("no_response", "pending"))
         # One send plus POSFAULT_REVERSAL_RETRIES=2 resends, every one answered 96.
         self.assertEqual(host.mtis(), [("0200", "000001")] + [("0400", "000001")] * 3)
+        gaps = [b - a for a, b in zip(host.times[1:], host.times[2:4])]
+        self.assertTrue(all(g >= 0.1 for g in gaps), f"resends {gaps} s apart; the interval is 100 ms")
         self.assertEqual(self.pending_reversal()["stan"], "000001")
         busy["on"] = False
         self.assertEqual(t.sale("t2")["result"], "approved")
