@@ -28,7 +28,12 @@ pub fn render(t: &Transcript) -> String {
 pub fn line(kind: &EventKind) -> String {
     match kind {
         EventKind::Link(l) => match l {
-            LinkEvent::ConnOpened { conn } => format!("conn {conn} opened"),
+            LinkEvent::ConnOpened { conn, route } if route.is_primary() => {
+                format!("conn {conn} opened")
+            }
+            LinkEvent::ConnOpened { conn, route } => {
+                format!("conn {conn} opened ({} route)", route.name())
+            }
             LinkEvent::UpstreamFailed { conn, error } => {
                 format!("conn {conn}: cannot reach host: {error}")
             }
@@ -98,6 +103,19 @@ pub fn line(kind: &EventKind) -> String {
             }
             TerminalEvent::Unsupported { txn, op } => {
                 format!("{op} {txn}: not supported by this terminal")
+            }
+            TerminalEvent::AdviceRefused { stan, rc } => {
+                format!("advice for STAN {stan} refused with RC {rc}; kept for later")
+            }
+            TerminalEvent::ManagementFailed { what, stan, why } => {
+                format!("{what} (STAN {stan}) failed: {why}")
+            }
+            TerminalEvent::DialFailed {
+                terminal,
+                route,
+                error,
+            } => {
+                format!("{terminal} dial {} host failed: {error}", route.name())
             }
             TerminalEvent::ConnectFailed { stan, error } => {
                 format!("connect failed (STAN {stan}): {error}")

@@ -50,11 +50,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
                 }
             }
             _ => {
-                let id = match o.reason {
-                    Some(FailReason::Connect) => "connection-failed",
-                    Some(FailReason::InvalidReply) => "invalid-response",
-                    _ => "no-response",
-                };
+                let id = o.reason.unwrap_or(FailReason::NoResponse).cause_id();
                 match declines::by_id(id) {
                     Some(c) => c,
                     None => continue,

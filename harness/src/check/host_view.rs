@@ -17,7 +17,8 @@ pub(crate) enum HostFate {
     Declined { rc: String },
 }
 
-/// Fate of every sale/authorisation the host decided, by (terminal id, STAN). The first
+/// Fate of every sale/authorisation the host decided, and every advice it posted (an offline
+/// approval charges the cardholder from then on), by (terminal id, STAN). The first
 /// decision for a key wins: a later duplicate (94) does not change what happened to the money.
 pub(crate) fn host_fates(journal: &[JournalEntry]) -> BTreeMap<(String, String), HostFate> {
     let mut fates = BTreeMap::new();
@@ -25,7 +26,7 @@ pub(crate) fn host_fates(journal: &[JournalEntry]) -> BTreeMap<(String, String),
     for e in journal.iter().filter(|e| !e.before_run) {
         let key = (e.terminal.clone(), e.stan.clone());
         match (e.mti.as_str(), e.decision) {
-            ("0200" | "0100", Decision::Approved) => {
+            ("0200" | "0100", Decision::Approved) | ("0220", Decision::Posted) => {
                 by_seq.insert(e.seq, key.clone());
                 fates.entry(key).or_insert(HostFate::Charged {
                     at: e.at,

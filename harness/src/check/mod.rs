@@ -3,6 +3,8 @@
 //! Checks look at the link as the proxy saw it, never at the terminal's own account of itself,
 //! so they judge any terminal the same way.
 
+mod advices_forwarded;
+mod connect_retry_policy;
 mod decline_category;
 mod host_view;
 mod late_reply_not_approved;
@@ -78,11 +80,17 @@ pub enum CheckId {
     /// Every reported decline carries the category `declines.yaml` gives for its code; every
     /// link failure is reported as network.
     DeclineCategory,
+    /// Failed connects are redialed no sooner than the backoff, and every host the terminal
+    /// has (primary, backup) is tried before a transaction fails for want of a connection.
+    ConnectRetryPolicy,
+    /// Every sale approved offline reaches the host as a 0220 advice before the terminal
+    /// settles, and the terminal sends it after the next exchange the host answers.
+    AdvicesForwarded,
 }
 
 impl CheckId {
     /// All checks, in the order they run.
-    pub const ALL: [CheckId; 8] = [
+    pub const ALL: [CheckId; 10] = [
         CheckId::ReversalAfterNoResponse,
         CheckId::ReversalRetryPolicy,
         CheckId::ReversalSurvivesPowerCycle,
@@ -91,6 +99,8 @@ impl CheckId {
         CheckId::OutcomeMatchesJournal,
         CheckId::MoneyConserved,
         CheckId::DeclineCategory,
+        CheckId::ConnectRetryPolicy,
+        CheckId::AdvicesForwarded,
     ];
 
     /// The check's name as written in YAML.
@@ -104,6 +114,8 @@ impl CheckId {
             CheckId::OutcomeMatchesJournal => "outcome_matches_journal",
             CheckId::MoneyConserved => "money_conserved",
             CheckId::DeclineCategory => "decline_category",
+            CheckId::ConnectRetryPolicy => "connect_retry_policy",
+            CheckId::AdvicesForwarded => "advices_forwarded",
         }
     }
 
@@ -127,6 +139,8 @@ impl CheckId {
             CheckId::OutcomeMatchesJournal => outcome_matches_journal::check(input),
             CheckId::MoneyConserved => money_conserved::check(input),
             CheckId::DeclineCategory => decline_category::check(input),
+            CheckId::ConnectRetryPolicy => connect_retry_policy::check(input),
+            CheckId::AdvicesForwarded => advices_forwarded::check(input),
         }
     }
 }
@@ -249,13 +263,15 @@ impl Terminals {
 }
 
 /// Whether `f` is a reversal of `req`: a 0400 towards the host with the same terminal id and
-/// either the same STAN or field 90 naming it.
+/// either the same STAN or field 90 (or, in UnionPay dialects, field 61) naming it.
 pub(crate) fn reverses(f: &FrameEvent, req: &FrameEvent) -> bool {
     let stan = req.field(11);
     f.dir == Direction::ToHost
         && f.mti.as_deref() == Some("0400")
         && f.field(41) == req.field(41)
-        && (f.field(11) == stan || f.field(90).and_then(|v| v.get(4..10)) == stan)
+        && (f.field(11) == stan
+            || f.field(90).and_then(|v| v.get(4..10)) == stan
+            || (f.field(90).is_none() && f.field(61).and_then(|v| v.get(6..12)) == stan))
 }
 
 /// Financial requests the terminal sent that got no valid reply in time, in order, with their

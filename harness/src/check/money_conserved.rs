@@ -1,13 +1,14 @@
 //! `money_conserved`: the money the host took from cardholders equals the approvals the merchant
 //! was told about. Sales the terminal reported as "reversal pending" are set aside: their money
-//! is honestly in doubt until the reversal lands.
+//! is honestly in doubt until the reversal lands; so are offline approvals whose advice the host
+//! has not posted yet: their money moves when it does.
 
 use std::collections::BTreeMap;
 
 use crate::check::host_view::{HostFate, host_fates, net_movement};
 use crate::check::{CheckInput, Terminals};
 use crate::money::Amount;
-use crate::terminal::{ReversalState, TerminalEvent, TxnResult};
+use crate::terminal::{OFFLINE_APPROVED, ReversalState, TerminalEvent, TxnResult};
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     let amounts: BTreeMap<&str, Amount> = input
@@ -25,6 +26,12 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     for (_, o) in input.transcript.outcomes() {
         let amount = amounts.get(o.txn.as_str()).copied().unwrap_or_default().0;
         match o.result {
+            TxnResult::Approved
+                if o.rc.as_deref() == Some(OFFLINE_APPROVED)
+                    && !matches!(
+                        fates.get(&(terminals.get(&o.txn).to_string(), o.stan.clone())),
+                        Some(HostFate::Charged { .. })
+                    ) => {}
             TxnResult::Approved => reported += amount,
             TxnResult::Failed if o.reversal == Some(ReversalState::Pending) => {
                 if let Some(HostFate::Charged { amount, .. }) =
@@ -151,5 +158,37 @@ mod tests {
             ),
         ]);
         assert!(run(check, &t, &[debit()]).is_empty());
+    }
+
+    #[test]
+    fn offline_approval_counts_once_its_advice_is_posted() {
+        let t = transcript(vec![
+            (0, term(started())),
+            (
+                1000,
+                term(TerminalEvent::Outcome(Outcome::approved_offline(
+                    "t1", "000001",
+                ))),
+            ),
+        ]);
+        // Not posted yet: nothing taken, nothing counted.
+        assert!(run(check, &t, &[]).is_empty());
+        let mut posted = debit();
+        posted.mti = "0220".into();
+        posted.decision = Decision::Posted;
+        assert!(run(check, &t, &[posted]).is_empty());
+        // A charge the merchant was never told of still shows next to the posted advice.
+        let mut again = debit();
+        again.seq = 2;
+        again.stan = "000009".into();
+        let f = run(check, &t, &[debit_as_advice(), again]);
+        assert!(f[0].contains("difference of 12.34"), "{}", f[0]);
+    }
+
+    fn debit_as_advice() -> JournalEntry {
+        let mut e = debit();
+        e.mti = "0220".into();
+        e.decision = Decision::Posted;
+        e
     }
 }

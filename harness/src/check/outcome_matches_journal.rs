@@ -2,11 +2,12 @@
 //! did. Approved means the host approved and did not reverse; declined means the host declined
 //! with that code; a failure whose reversal was acknowledged (or that never reached the host)
 //! means the host holds no charge. A failure reported as "reversal pending" is honest about an
-//! open question and is not judged here.
+//! open question and is not judged here, nor is an offline approval whose advice the host has
+//! not received yet (`advices_forwarded` judges that).
 
 use crate::check::host_view::{HostFate, host_fates};
 use crate::check::{CheckInput, Terminals};
-use crate::terminal::{ReversalState, TxnResult};
+use crate::terminal::{OFFLINE_APPROVED, ReversalState, TxnResult};
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     let fates = host_fates(input.journal);
@@ -29,6 +30,9 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             (TxnResult::Approved, Some(HostFate::Declined { rc })) => {
                 Some(format!("but the host declined it with RC {rc}"))
             }
+            // Approved offline, advice not posted yet: `advices_forwarded` judges whether it
+            // should have been by now.
+            (TxnResult::Approved, None) if o.rc.as_deref() == Some(OFFLINE_APPROVED) => None,
             (TxnResult::Approved, None) => Some("but the host has no approval for it".to_string()),
             (TxnResult::Declined, Some(HostFate::Declined { rc }))
                 if o.rc.as_deref() == Some(rc) =>
@@ -149,6 +153,32 @@ mod tests {
         let t = transcript(vec![(
             70_000,
             term(outcome(TxnResult::Failed, Some(ReversalState::Pending))),
+        )]);
+        assert!(run(check, &t, &j).is_empty());
+    }
+
+    #[test]
+    fn offline_approval_waits_for_its_advice_but_an_online_one_does_not() {
+        let offline = transcript(vec![(
+            1_000,
+            term(TerminalEvent::Outcome(Outcome::approved_offline(
+                "t1", "000001",
+            ))),
+        )]);
+        assert!(run(check, &offline, &[]).is_empty());
+        let online = transcript(vec![(1_000, term(outcome(TxnResult::Approved, None)))]);
+        let f = run(check, &online, &[]);
+        assert!(f[0].contains("the host has no approval for it"), "{}", f[0]);
+    }
+
+    #[test]
+    fn posted_advice_counts_as_the_approval() {
+        let j = [entry(1, "0220", Decision::Posted, None)];
+        let t = transcript(vec![(
+            1_000,
+            term(TerminalEvent::Outcome(Outcome::approved_offline(
+                "t1", "000001",
+            ))),
         )]);
         assert!(run(check, &t, &j).is_empty());
     }

@@ -51,6 +51,7 @@ impl SimGate {
             port,
             upstream: String::new(),
             upstream_port: 0,
+            route: posfault_proxies::fault::Route::Primary,
         };
         Gate::on(net, host, clock)
     }

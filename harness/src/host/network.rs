@@ -1,5 +1,6 @@
 //! Network management, 0800: sign-on (code 001) answers the terminal's open batch number in
-//! field 60 and brings its keys back in step; sign-off (002); echo test (301).
+//! field 60 and brings its keys back in step; sign-off (002); echo test (301). The code is in
+//! field 70, or in UnionPay dialects (fields 1-64 only) the last three digits of field 60.
 
 use posfault_proxies::wire::Message;
 
@@ -18,7 +19,11 @@ pub(crate) fn management(h: &mut Host, req: &Message) -> (Option<Message>, Journ
         e.reason = Some(why);
         (None, e)
     };
-    match req.text(70) {
+    // UnionPay dialects (no field 70) carry the code as 60.3, after the type (2) and batch (6).
+    let code = req
+        .text(70)
+        .or_else(|| req.text(60).and_then(|f| f.get(8..11)));
+    match code {
         None => decline(
             h,
             "30",

@@ -1,5 +1,6 @@
 //! Reversals, 0400 and 0420 (reversal advice): found by the original STAN and date in field
-//! 90, else by the reversal's own terminal + STAN + date. Idempotent: a repeat answers 00 and moves nothing; a
+//! 90 (ISO 8583:1987) or field 61 (UnionPay: batch, STAN, date), else by the reversal's own
+//! terminal + STAN + date. Idempotent: a repeat answers 00 and moves nothing; a
 //! reversal of a declined request moves nothing; one the host cannot find gets the configured
 //! `unknown_reversal` answer.
 
@@ -19,11 +20,23 @@ pub(crate) fn reversal(h: &mut Host, req: &Message) -> (Option<Message>, Journal
         let terminal = req.text(41).unwrap_or_default().to_string();
         h.by_key.get(&(terminal, stan, date)).copied()
     });
-    let found = by_field_90.or_else(|| h.by_key.get(&Host::key(req)).copied());
+    // Dialects without field 90 (cup) name the original in field 61: batch number (6), STAN
+    // (6), date MMDD (4).
+    let by_field_61 = || {
+        let f61 = req.text(61)?;
+        let stan = f61.get(6..12)?.to_string();
+        let date = f61.get(12..16)?.to_string();
+        let terminal = req.text(41).unwrap_or_default().to_string();
+        h.by_key.get(&(terminal, stan, date)).copied()
+    };
+    let found = by_field_90
+        .or_else(by_field_61)
+        .or_else(|| h.by_key.get(&Host::key(req)).copied());
     let Some(i) = found else {
         let rc = h.cfg.unknown_reversal.rc();
         let mut e = h.entry(req, Decision::ReversalUnknown, rc);
-        e.reason = Some("no original found by terminal, STAN and date, nor by field 90".into());
+        e.reason =
+            Some("no original found by terminal, STAN and date, nor by field 90 or 61".into());
         return (None, e);
     };
     let rec = &h.records[i];

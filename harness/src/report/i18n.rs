@@ -78,6 +78,7 @@ pub enum Msg {
     DroppedBy,
     RuleFired,
     Timeout,
+    DialFailed,
     ConnectFailed,
     ConnectionLost,
     InvalidReply,
@@ -197,6 +198,7 @@ impl Lang {
             DroppedBy => ("DROPPED by", "已丢弃,规则"),
             RuleFired => ("rule", "规则"),
             Timeout => ("TIMEOUT", "超时"),
+            DialFailed => ("dial failed", "拨号失败"),
             ConnectFailed => ("connect failed", "连接失败"),
             ConnectionLost => ("connection lost", "连接中断"),
             InvalidReply => ("invalid reply", "无效应答"),
@@ -267,6 +269,14 @@ impl Lang {
                 "The host's net movement must equal the sum of the approvals the terminal reported.",
                 "主机净扣款金额必须等于终端报告的批准交易金额之和。",
             ),
+            CheckId::ConnectRetryPolicy => (
+                "A failed connect must be redialed no sooner than the backoff, and every host the terminal has (primary, backup) must be tried before a transaction fails for want of a connection.",
+                "连接失败后重拨间隔不得短于退避时间;在因无法连接而判定交易失败之前,必须尝试终端配置的所有主机(主用、备用)。",
+            ),
+            CheckId::AdvicesForwarded => (
+                "A sale approved offline must reach the host as a 0220 advice before the terminal settles, and be sent after the next exchange the host answers.",
+                "脱机批准的交易必须在结算前以 0220 通知上送主机,并在主机下一次应答后发送。",
+            ),
         };
         self.pick(en, zh)
     }
@@ -286,6 +296,8 @@ impl Lang {
             FailReason::NoResponse => self.pick("no response", "无应答"),
             FailReason::InvalidReply => self.pick("invalid reply", "应答无效"),
             FailReason::Connect => self.pick("no connection", "无法连接"),
+            FailReason::ReversalPending => self.pick("reversal pending", "冲正未完成"),
+            FailReason::AdvicesPending => self.pick("advices pending", "离线通知未上送"),
         }
     }
 

@@ -229,9 +229,13 @@ fn rows(t: &Transcript, lang: Lang) -> Vec<Row> {
 
 fn link_note(l: &LinkEvent, lang: Lang) -> Option<(String, String)> {
     let (text, title) = match l {
-        LinkEvent::ConnOpened { conn } => (
+        LinkEvent::ConnOpened { conn, route } => (
             format!("#{conn} {}", lang.t(Msg::ConnOpened)),
-            String::new(),
+            if route.is_primary() {
+                String::new()
+            } else {
+                format!("{} route", route.name())
+            },
         ),
         LinkEvent::ConnClosed { conn, side, how } => (
             format!("#{conn} {}", lang.t(Msg::ConnClosed)),
@@ -267,6 +271,16 @@ fn terminal_note(e: &TerminalEvent, lang: Lang) -> (String, &'static str) {
             (format!("{op} {txn} · {amount} · {card}"), "cmd")
         }
         TerminalEvent::Unsupported { txn, op } => (format!("{op} {txn}: unsupported"), "alert"),
+        TerminalEvent::AdviceRefused { stan, rc } => {
+            (format!("✕ 0220 · STAN {stan} · RC {rc}"), "alert")
+        }
+        TerminalEvent::ManagementFailed { what, stan, .. } => {
+            (format!("✕ {what} · STAN {stan}"), "alert")
+        }
+        TerminalEvent::DialFailed { route, .. } => (
+            format!("✕ {} · {}", t(Msg::DialFailed), route.name()),
+            "alert",
+        ),
         TerminalEvent::ConnectFailed { stan, .. } => (
             format!("✕ {} · STAN {stan}", t(Msg::ConnectFailed)),
             "alert",

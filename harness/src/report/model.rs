@@ -235,9 +235,8 @@ pub fn cause_of(o: &Outcome) -> Option<&'static str> {
         (TxnResult::Declined, _) => {
             return crate::declines::by_code(o.rc.as_deref()?).map(|c| c.id.as_str());
         }
-        (TxnResult::Failed, Some(FailReason::NoResponse) | None) => "no-response",
-        (TxnResult::Failed, Some(FailReason::Connect)) => "connection-failed",
-        (TxnResult::Failed, Some(FailReason::InvalidReply)) => "invalid-response",
+        (TxnResult::Failed, None) => FailReason::NoResponse.cause_id(),
+        (TxnResult::Failed, Some(reason)) => reason.cause_id(),
     };
     crate::declines::by_id(id).map(|c| c.id.as_str())
 }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
-use posfault_proxies::fault::{Engine, Refusal};
+use posfault_proxies::fault::{Engine, Refusal, Route};
 use posfault_proxies::link::{Clock, Malformed, Relay, SimNetwork, serve};
 use posfault_proxies::wire::framing::DEFAULT_MAX_FRAME;
 use rand::{RngCore, SeedableRng};
@@ -30,6 +30,9 @@ use crate::wire::Wire;
 
 const HOST_PORT: u16 = 8583;
 const PROXY_PORT: u16 = 9583;
+/// The node standing for the terminal's backup host address: a second proxy in front of the
+/// same host, sharing the fault engine so connections are numbered across both routes.
+const BACKUP_NODE: &str = "backup";
 
 /// Simulated time since the simulation started.
 struct SimClock;
@@ -95,15 +98,24 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
         clock: rec.clock(),
         malformed: Malformed::Forward,
     });
-    sim.host("proxy", move || {
-        let net = Rc::new(SimNetwork {
-            port: PROXY_PORT,
-            upstream: "host".into(),
-            upstream_port: HOST_PORT,
-        });
+    let routes: &[(&str, Route)] = if scenario.terminal.backup_host {
+        &[("proxy", Route::Primary), (BACKUP_NODE, Route::Backup)]
+    } else {
+        &[("proxy", Route::Primary)]
+    };
+    for &(node, route) in routes {
         let relay = relay.clone();
-        async move { Ok(serve(net, relay).await?) }
-    });
+        sim.host(node, move || {
+            let net = Rc::new(SimNetwork {
+                port: PROXY_PORT,
+                upstream: "host".into(),
+                upstream_port: HOST_PORT,
+                route,
+            });
+            let relay = relay.clone();
+            async move { Ok(serve(net, relay).await?) }
+        });
+    }
 
     // One member per terminal (a fleet runs many as tasks in this one node, which keeps the
     // simulation's per-step cost flat); each has its own store and schedule.
@@ -133,17 +145,26 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
             let boots: Vec<_> = members
                 .iter()
                 .map(|(config, store, schedule)| {
-                    let io = TerminalIo::new(
+                    let dialer = |node: &str, route| {
+                        Box::new(SimDialer {
+                            host: node.into(),
+                            port: PROXY_PORT,
+                            route,
+                            terminal: config.id.clone(),
+                            recorder: rec.clone(),
+                        })
+                    };
+                    let mut io = TerminalIo::new(
                         config.clone(),
                         wire,
-                        Box::new(SimDialer {
-                            host: "proxy".into(),
-                            port: PROXY_PORT,
-                        }),
+                        dialer("proxy", Route::Primary),
                         store.clone(),
                         schedule.clone(),
                         rec.clone(),
                     );
+                    if config.backup_host {
+                        io = io.with_backup(dialer(BACKUP_NODE, Route::Backup));
+                    }
                     (boot(), io)
                 })
                 .collect();

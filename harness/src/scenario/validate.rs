@@ -45,6 +45,26 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
     for (path, msg) in validate_host(&s.host, "host.") {
         bad(path, msg);
     }
+    let t = &s.terminal;
+    if t.connect_backoff_max.get() < t.connect_backoff.get() {
+        bad(
+            "terminal.connect_backoff_max".into(),
+            format!(
+                "the longest pause ({}) is shorter than the first one, connect_backoff ({}); expected at least {}",
+                t.connect_backoff_max, t.connect_backoff, t.connect_backoff
+            ),
+        );
+    }
+    if !t.backup_host {
+        for (i, r) in s.faults.iter().enumerate() {
+            if r.when.route == Some(posfault_proxies::fault::Route::Backup) {
+                bad(
+                    format!("faults[{i}].when.route"),
+                    "the terminal has no backup host, so no connection takes the backup route; add `backup_host: true` under `terminal:` or remove the condition".into(),
+                );
+            }
+        }
+    }
     let mut reqs = BTreeSet::new();
     for (i, r) in s.requirements.iter().enumerate() {
         if r.is_empty() || r.chars().any(char::is_whitespace) {
@@ -563,4 +583,57 @@ fn list(names: &BTreeSet<&str>) -> String {
         .map(|n| format!("{n:?}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::load_str;
+
+    const BASE: &str = "name: t
+description: d
+terminal:
+  connect_backoff: 5s
+  connect_backoff_max: 2s
+host:
+  accounts: [{id: a, balance: \"10.00\"}]
+  cards: [{id: visa, pan: \"4761739001010010\", account: a}]
+faults:
+  - name: backup-down
+    when: {route: backup, from: 0s, until: 1m}
+    action: {kind: refuse}
+schedule:
+  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa}
+";
+
+    fn errors(text: &str) -> Vec<String> {
+        match load_str(text, "s.yaml") {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn a_backoff_cap_below_the_first_pause_is_an_error_at_its_line() {
+        let errs = errors(BASE);
+        assert!(
+            errs.iter().any(|e| e.starts_with("s.yaml:5:24: terminal.connect_backoff_max: the longest pause (2s) is shorter than the first one")),
+            "{errs:#?}"
+        );
+    }
+
+    #[test]
+    fn a_rule_aimed_at_the_backup_route_needs_a_backup_host() {
+        let errs = errors(BASE);
+        assert!(
+            errs.iter().any(|e| e.starts_with(
+                "s.yaml:11:19: faults[0].when.route: the terminal has no backup host"
+            )),
+            "{errs:#?}"
+        );
+        let fixed = BASE.replace(
+            "connect_backoff_max: 2s",
+            "connect_backoff_max: 20s\n  backup_host: true",
+        );
+        assert_eq!(errors(&fixed), Vec::<String>::new());
+    }
 }

@@ -158,6 +158,12 @@ impl Schedule {
         Some(cmd)
     }
 
+    /// When the next command is due, if one is waiting: a terminal can use the time until then
+    /// (an echo test on an idle link, say).
+    pub fn next_due(&self) -> Option<Duration> {
+        self.lock().front().map(Command::at)
+    }
+
     /// Commands not yet handed out.
     pub fn remaining(&self) -> usize {
         self.lock().len()
@@ -172,6 +178,8 @@ pub struct TerminalIo {
     pub wire: Wire,
     /// Connects to the host (through the fault proxy).
     pub dialer: Box<dyn Dialer>,
+    /// Connects to the backup host, when the terminal has one.
+    pub backup: Option<Box<dyn Dialer>>,
     /// Memory that survives power cycles.
     pub store: Store,
     /// What to do, and when.
@@ -193,10 +201,17 @@ impl TerminalIo {
             config,
             wire,
             dialer,
+            backup: None,
             store,
             schedule,
             recorder,
         }
+    }
+
+    /// Gives the terminal a backup host to fall back on.
+    pub fn with_backup(mut self, backup: Box<dyn Dialer>) -> Self {
+        self.backup = Some(backup);
+        self
     }
 
     /// Reports a transaction's outcome: what the terminal tells the merchant. The checks compare

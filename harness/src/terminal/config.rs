@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 /// Identity and policy of the reference terminal.
 ///
 /// Defaults follow field practice (see `shared/domain/terminal-rules.md`): reply timeout 60 s,
-/// connect timeout 30 s, reversal resent up to 3 times, 10 s apart.
+/// connect timeout 30 s, 3 redials per host backing off from 2 s (doubling, at most 30 s), no
+/// backup host, reversal resent up to 3 times, 10 s apart.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TerminalConfig {
@@ -22,6 +23,43 @@ pub struct TerminalConfig {
     /// How long to wait for a connection to the host. Default `30s`.
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout: Dur,
+    /// How many times a failed connect is retried on one host before giving up on it (or
+    /// moving to the backup host). Default 3.
+    #[serde(default = "default_connect_retries")]
+    pub connect_retries: u32,
+    /// Pause before the first redial; each further redial waits twice as long as the one
+    /// before, up to `connect_backoff_max`. Default `2s`.
+    #[serde(default = "default_connect_backoff")]
+    pub connect_backoff: Dur,
+    /// Longest pause between redials. Default `30s`.
+    #[serde(default = "default_connect_backoff_max")]
+    pub connect_backoff_max: Dur,
+    /// The terminal also knows a backup host address. In the simulation the harness gives it a
+    /// second route to the same host, with its own proxy (rules can aim at one route with
+    /// `when: {route: primary}`); the terminal moves to the backup when the primary cannot be
+    /// reached, and starts with whichever host last worked. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backup_host: bool,
+    /// Approve sales up to this amount offline, without asking the host (chip terminal risk
+    /// management's floor limit), and queue each as a 0220 advice: sent after the next online
+    /// transaction and before settlement, kept until the host answers 00 or 94. Default: none,
+    /// every sale goes online.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline_floor_limit: Option<crate::money::Amount>,
+    /// Sign on (0800, network management code 001) at every boot before the first
+    /// transaction, as field terminals do at the start of the day to get their batch number
+    /// and working keys. Default false: the reference host does not insist unless a terminal
+    /// is configured with `keys_in_step: false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sign_on: bool,
+    /// With `sign_on`, sign on again before a transaction when nothing was exchanged with the
+    /// host for this long. Default: only at boot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_on_idle: Option<Dur>,
+    /// Send an echo test (0800, code 301) whenever the link has been idle this long and no
+    /// command is due sooner, to find a dead link before a customer does. Default: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub echo_interval: Option<Dur>,
     /// How many times an unacknowledged reversal is sent again after its first send. Default 3.
     #[serde(default = "default_reversal_retries")]
     pub reversal_retries: u32,
@@ -34,6 +72,12 @@ pub struct TerminalConfig {
     /// later than member n-1's, with transaction ids suffixed `@<id>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fleet: Option<Fleet>,
+    /// Refuse new sales while a reversal is still unacknowledged after its sends (a policy some
+    /// acquirers impose: no new debit until the last one is settled). The sale is reported
+    /// failed, `reversal_pending`, and nothing is sent. Default false: the sale goes ahead and the
+    /// reversal is tried again before the next one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub block_sales_while_reversal_pending: bool,
     /// When the reversal record is written to persistent memory. Default `before_send`.
     #[serde(default)]
     pub reversal_save: ReversalSave,
@@ -55,9 +99,18 @@ impl Default for TerminalConfig {
             merchant: default_merchant(),
             response_timeout: default_response_timeout(),
             connect_timeout: default_connect_timeout(),
+            connect_retries: default_connect_retries(),
+            connect_backoff: default_connect_backoff(),
+            connect_backoff_max: default_connect_backoff_max(),
+            backup_host: false,
+            offline_floor_limit: None,
+            sign_on: false,
+            sign_on_idle: None,
+            echo_interval: None,
             reversal_retries: default_reversal_retries(),
             reversal_interval: default_reversal_interval(),
             reversal_save: ReversalSave::default(),
+            block_sales_while_reversal_pending: false,
             fleet: None,
             defects: Vec::new(),
             command: None,
@@ -69,6 +122,14 @@ impl TerminalConfig {
     /// Whether a defect is switched on.
     pub fn has(&self, d: Defect) -> bool {
         self.defects.contains(&d)
+    }
+
+    /// The pause owed before redial `n` (1-based) to the same host: `connect_backoff` doubled
+    /// for each earlier redial, capped at `connect_backoff_max`.
+    pub fn connect_backoff_before(&self, n: u32) -> std::time::Duration {
+        let first = self.connect_backoff.get();
+        let doubled = first.saturating_mul(1u32 << n.saturating_sub(1).min(16));
+        doubled.min(self.connect_backoff_max.get().max(first))
     }
 }
 
@@ -85,6 +146,18 @@ fn default_response_timeout() -> Dur {
 }
 
 fn default_connect_timeout() -> Dur {
+    Dur::from_secs(30)
+}
+
+fn default_connect_retries() -> u32 {
+    3
+}
+
+fn default_connect_backoff() -> Dur {
+    Dur::from_secs(2)
+}
+
+fn default_connect_backoff_max() -> Dur {
     Dur::from_secs(30)
 }
 
@@ -135,6 +208,14 @@ pub enum Defect {
     WrongReversalStan,
     /// The terminal reverses after a timeout but tells the merchant "approved".
     ReportApprovedOnTimeout,
+    /// The terminal ignores its backup host: when the primary cannot be reached the sale fails
+    /// although the backup would have answered.
+    NoBackupHost,
+    /// Redials go out back to back, with no pause: a terminal fleet hammering a recovering host.
+    NoConnectBackoff,
+    /// Offline approvals are never sent as advices, and settlement goes out with them in its
+    /// totals: the host never learns of the sales and the merchant is not paid for them.
+    AdvicesNotForwarded,
 }
 
 /// Several terminals running the same schedule in one simulated node.

@@ -4,6 +4,8 @@
 use posfault_proxies::dur::Dur;
 use serde::{Deserialize, Serialize};
 
+use posfault_proxies::fault::Route;
+
 use crate::declines::{self, Category};
 use crate::money::Amount;
 
@@ -19,6 +21,9 @@ pub enum TxnResult {
     Failed,
 }
 
+/// The response code an offline approval is reported with (EMV: "offline approved").
+pub const OFFLINE_APPROVED: &str = "Y1";
+
 /// Why a transaction failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -29,6 +34,27 @@ pub enum FailReason {
     InvalidReply,
     /// No connection to the host: nothing was sent, nothing needs reversing.
     Connect,
+    /// Not sent: an earlier transaction's reversal is still unacknowledged and the policy
+    /// (`block_sales_while_reversal_pending`) holds new sales until it is.
+    ReversalPending,
+    /// Settlement not sent: offline approvals are still waiting to reach the host as advices,
+    /// and totals sent without them could not agree.
+    AdvicesPending,
+}
+
+impl FailReason {
+    /// The `declines.yaml` cause a failure is reported under (it has no response code to look
+    /// up). A sale held back by a pending reversal is, to the merchant, a link problem: nothing
+    /// was charged, the host could not be reached to settle the last one.
+    pub fn cause_id(self) -> &'static str {
+        match self {
+            FailReason::NoResponse => "no-response",
+            FailReason::InvalidReply => "invalid-response",
+            FailReason::Connect | FailReason::ReversalPending | FailReason::AdvicesPending => {
+                "connection-failed"
+            }
+        }
+    }
 }
 
 /// Where the reversal of a failed transaction stands when the terminal reports it.
@@ -112,15 +138,41 @@ impl Outcome {
         .explained()
     }
 
+    /// A sale the terminal approved offline (under its floor limit), reported with the EMV
+    /// offline-approval code Y1; the host learns of it from the 0220 advice.
+    pub fn approved_offline(txn: &str, stan: &str) -> Outcome {
+        Outcome {
+            txn: txn.into(),
+            stan: stan.into(),
+            result: TxnResult::Approved,
+            rc: Some(OFFLINE_APPROVED.into()),
+            reason: None,
+            reversal: None,
+            display: "approved offline".into(),
+            cause: None,
+            category: None,
+            advice: None,
+        }
+    }
+
     /// A failed transaction with its reversal state, explained from `declines.yaml`.
     pub fn failed(txn: &str, stan: &str, reason: FailReason, reversal: ReversalState) -> Outcome {
         let what = match reason {
             FailReason::InvalidReply => "invalid reply",
             FailReason::NoResponse => "no response",
             FailReason::Connect => "could not connect",
+            FailReason::ReversalPending => "a reversal is still pending",
+            FailReason::AdvicesPending => "offline approvals not yet sent",
         };
         let display = match (reason, reversal) {
             (FailReason::Connect, _) => "failed: could not connect, nothing charged".to_string(),
+            (FailReason::ReversalPending, _) => {
+                "failed: not sent, an earlier reversal is still pending; nothing charged"
+                    .to_string()
+            }
+            (FailReason::AdvicesPending, _) => {
+                "failed: not settled, offline approvals still waiting to reach the host".to_string()
+            }
             (_, ReversalState::Acknowledged) => format!("failed: {what}, reversed"),
             (_, ReversalState::Pending) => format!("failed: {what}, reversal pending"),
             (_, ReversalState::None) => format!("failed: {what}"),
@@ -146,11 +198,7 @@ impl Outcome {
     pub fn explained(mut self) -> Outcome {
         let cause = match (self.result, self.reason) {
             (TxnResult::Declined, _) => self.rc.as_deref().and_then(declines::by_code),
-            (TxnResult::Failed, Some(FailReason::NoResponse)) => declines::by_id("no-response"),
-            (TxnResult::Failed, Some(FailReason::Connect)) => declines::by_id("connection-failed"),
-            (TxnResult::Failed, Some(FailReason::InvalidReply)) => {
-                declines::by_id("invalid-response")
-            }
+            (TxnResult::Failed, Some(reason)) => declines::by_id(reason.cause_id()),
             _ => None,
         };
         if let Some(c) = cause {
@@ -193,7 +241,33 @@ pub enum TerminalEvent {
         /// The operation.
         op: String,
     },
-    /// The terminal could not connect.
+    /// The host refused an advice with a code other than 00 or 94; it stays queued.
+    AdviceRefused {
+        /// STAN of the offline approval.
+        stan: String,
+        /// The host's response code.
+        rc: String,
+    },
+    /// A sign-on or echo test (0800) got no good answer; the terminal carries on.
+    ManagementFailed {
+        /// "sign-on" or "echo test".
+        what: String,
+        /// Its STAN.
+        stan: String,
+        /// What went wrong.
+        why: String,
+    },
+    /// One attempt to connect failed (recorded by the harness's dialer, not the terminal, so it
+    /// is trustworthy for any terminal). Connects that succeed show as the proxy's `conn_opened`.
+    DialFailed {
+        /// The terminal (field 41) that dialed.
+        terminal: String,
+        /// The route it dialed: primary or backup host.
+        route: Route,
+        /// The error, or why the attempt was abandoned.
+        error: String,
+    },
+    /// The terminal gave up connecting (after its redials and any backup host).
     ConnectFailed {
         /// STAN of the request or reversal that could not be sent.
         stan: String,

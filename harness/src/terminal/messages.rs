@@ -2,7 +2,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use posfault_proxies::wire::{Message, Mti};
+use posfault_proxies::wire::{Dialect, Message, Mti};
 
 use crate::host::{EntryMode, Pan, TxnType, pin};
 use crate::money::Amount;
@@ -92,25 +92,77 @@ pub fn sale(
 }
 
 /// The reversal of `original`: a copy with MTI 0400 and the same STAN, the reason in field 39,
-/// and field 90 (original MTI, STAN, transmission date-time, acquirer and forwarding ids).
-pub fn reversal(original: &Message, reason: &str) -> Message {
+/// and the original's data elements where the dialect keeps them: field 90 (original MTI, STAN,
+/// transmission date-time, acquirer and forwarding ids) in ISO 8583:1987 dialects; field 61
+/// (original batch number, STAN and date, UnionPay style) in dialects without field 90.
+pub fn reversal(original: &Message, reason: &str, dialect: &Dialect) -> Message {
     let mut m = original.clone();
     m.set_mti(mti("0400"));
     m.set(39, reason);
     let orig_stan = original.text(11).unwrap_or("000000");
-    let orig_time = original.text(7).unwrap_or("0000000000");
-    m.set(
-        90,
-        format!(
-            "{}{orig_stan:0>6}{orig_time:0>10}{:011}{:011}",
-            original.mti(),
-            0,
-            0
-        ),
-    );
+    if dialect.data_field(90).is_some() {
+        let orig_time = original.text(7).unwrap_or("0000000000");
+        m.set(
+            90,
+            format!(
+                "{}{orig_stan:0>6}{orig_time:0>10}{:011}{:011}",
+                original.mti(),
+                0,
+                0
+            ),
+        );
+    } else {
+        let orig_date = original.text(13).unwrap_or("0000");
+        m.set(61, format!("{BATCH_NUMBER}{orig_stan:0>6}{orig_date:0>4}"));
+    }
     // Track data and PIN block never go into a reversal.
     m.remove(35);
     m.remove(52);
+    m
+}
+
+/// The batch number field 61 names: this terminal keeps one open batch and does not number
+/// them, so every reversal names batch 000001.
+const BATCH_NUMBER: &str = "000001";
+
+/// The advice (0220) of a sale the terminal approved offline: the sale's data elements under
+/// MTI 0220, without the PIN block (an advice is never authorised, only posted).
+pub fn advice(sale: &Message) -> Message {
+    let mut m = sale.clone();
+    m.set_mti(mti("0220"));
+    m.remove(35);
+    m.remove(52);
+    m
+}
+
+/// Network management codes (field 70).
+pub mod management {
+    /// Sign-on: the host answers the open batch number and brings the keys in step.
+    pub const SIGN_ON: &str = "001";
+    /// Echo test: is the link alive?
+    pub const ECHO: &str = "301";
+}
+
+/// A network management request (0800) with `code` (see [`management`]): in field 70 where the
+/// dialect has it, else (UnionPay) as the last three digits of field 60 after the message type
+/// code `00` and the batch number.
+pub fn network_management(
+    ids: &Ids<'_>,
+    stan: &str,
+    code: &str,
+    stamp: &Stamp,
+    dialect: &Dialect,
+) -> Message {
+    let mut m = Message::with_capacity(mti("0800"), 6, 48);
+    m.set(7, &stamp.transmission) // transmission date and time
+        .set(11, stan) // STAN
+        .set(41, ids.terminal) // terminal id
+        .set(42, ids.merchant); // merchant id
+    if dialect.data_field(70).is_some() {
+        m.set(70, code); // network management information code
+    } else {
+        m.set(60, format!("00{BATCH_NUMBER}{code}")); // 60.1 type, 60.2 batch, 60.3 code
+    }
     m
 }
 
@@ -152,6 +204,7 @@ fn mti(s: &str) -> Mti {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use posfault_proxies::wire::{CUP, ISO87};
 
     #[test]
     fn stamp_is_derived_from_run_time_only() {
@@ -182,7 +235,7 @@ mod tests {
             &Stamp::at(Duration::ZERO),
         );
         assert!(sale.has(52), "the sale carries the PIN block");
-        let rev = reversal(&sale, "98");
+        let rev = reversal(&sale, "98", &posfault_proxies::wire::ISO87);
         assert_eq!(rev.mti().to_string(), "0400");
         assert_eq!(rev.text(11), Some("000042"));
         assert_eq!(rev.text(39), Some("98"));
@@ -190,6 +243,43 @@ mod tests {
         assert_eq!(f90.len(), 42);
         assert!(f90.starts_with("02000000420115080000"), "{f90}");
         assert!(!rev.has(52), "the reversal drops the PIN block");
+    }
+
+    #[test]
+    fn a_reversal_without_field_90_names_the_original_in_field_61() {
+        let ids = Ids {
+            terminal: "TERM0001",
+            merchant: "MERCHANT0000001",
+        };
+        let pan = Pan::new("4761739001010010").unwrap();
+        let sale = sale(
+            &ids,
+            "000042",
+            &pan,
+            &CardData::default(),
+            Amount(1234),
+            &Stamp::at(Duration::ZERO),
+        );
+        let mut rev = reversal(&sale, "98", &posfault_proxies::wire::CUP);
+        assert!(!rev.has(90));
+        let tpdu = posfault_proxies::wire::Envelope::from_bytes(&[0x60, 0, 3, 0, 0]).unwrap();
+        rev.set_envelope(Some(tpdu));
+        assert_eq!(rev.text(61), Some("0000010000420115"));
+        let bytes = posfault_proxies::wire::encode(&posfault_proxies::wire::CUP, &rev);
+        assert!(bytes.is_ok(), "{bytes:?}");
+    }
+
+    #[test]
+    fn network_management_code_goes_in_field_70_or_unionpay_field_60() {
+        let ids = Ids {
+            terminal: "TERM0001",
+            merchant: "MERCHANT0000001",
+        };
+        let stamp = Stamp::at(Duration::ZERO);
+        let iso = network_management(&ids, "000007", management::ECHO, &stamp, &ISO87);
+        assert_eq!((iso.text(70), iso.has(60)), (Some("301"), false));
+        let cup = network_management(&ids, "000007", management::SIGN_ON, &stamp, &CUP);
+        assert_eq!((cup.text(60), cup.has(70)), (Some("00000001001"), false));
     }
 
     #[test]

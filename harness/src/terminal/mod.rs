@@ -1,6 +1,7 @@
 //! The reference terminal: the model of correct reversal, retry and reporting behaviour that the
 //! checks are written against, with switchable defects that reproduce real terminal bugs.
 
+mod advices;
 pub mod api;
 mod config;
 mod event;
@@ -10,9 +11,12 @@ mod net;
 mod reference;
 mod store;
 
+pub use advices::AdviceRecord;
 pub use api::{Command, SaleCommand, Schedule, ScheduleFeed, SettleCommand, Terminal, TerminalIo};
 pub use config::{Defect, Fleet, ReversalSave, TerminalConfig};
-pub use event::{Advice, FailReason, Outcome, ReversalState, TerminalEvent, TxnResult};
+pub use event::{
+    Advice, FailReason, OFFLINE_APPROVED, Outcome, ReversalState, TerminalEvent, TxnResult,
+};
 pub use net::{Dialer, Duplex, SimDialer, TcpDialer};
 pub use reference::ReferenceTerminal;
 pub use store::{BatchItem, ReversalRecord, Store};

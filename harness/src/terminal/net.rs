@@ -5,7 +5,11 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 
+use posfault_proxies::fault::Route;
 use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::terminal::event::TerminalEvent;
+use crate::transcript::Recorder;
 
 /// A connected byte stream.
 pub trait Duplex: AsyncRead + AsyncWrite + Unpin {}
@@ -15,26 +19,72 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Duplex for T {}
 /// A connection being opened.
 pub type Dialing<'a> = Pin<Box<dyn Future<Output = io::Result<Box<dyn Duplex>>> + 'a>>;
 
-/// Opens connections to the host (through the proxy).
+/// Opens connections to one host address (through the proxy). Each call is one attempt;
+/// redials and backoff are the terminal's business.
 pub trait Dialer {
     /// Connects to the host.
     fn dial(&self) -> Dialing<'_>;
 }
 
-/// Dials a named node of the turmoil simulation.
+/// Dials a named node of the turmoil simulation, and records every attempt that fails (or is
+/// abandoned, say by the terminal's connect timeout) in the transcript: a refused connect never
+/// reaches the proxy, so without this the checks could not see redials.
 pub struct SimDialer {
     /// Node name.
     pub host: String,
     /// Port.
     pub port: u16,
+    /// Which of the terminal's host addresses this is.
+    pub route: Route,
+    /// The dialing terminal's id, for the record.
+    pub terminal: String,
+    /// Where failed attempts are recorded.
+    pub recorder: Recorder,
 }
 
 impl Dialer for SimDialer {
     fn dial(&self) -> Dialing<'_> {
         Box::pin(async move {
-            let s = turmoil::net::TcpStream::connect((self.host.as_str(), self.port)).await?;
-            Ok(Box::new(s) as Box<dyn Duplex>)
+            let mut attempt = Attempt {
+                dialer: self,
+                error: Some("abandoned before it connected".into()),
+            };
+            match turmoil::net::TcpStream::connect((self.host.as_str(), self.port)).await {
+                Ok(s) => {
+                    attempt.error = None;
+                    Ok(Box::new(s) as Box<dyn Duplex>)
+                }
+                Err(e) => {
+                    // turmoil's message is only the address; the kind says what happened.
+                    attempt.error = Some(format!("{} ({e})", e.kind()));
+                    Err(e)
+                }
+            }
         })
+    }
+}
+
+/// Records a failed or abandoned dial when dropped: the terminal may drop the dial future (on
+/// its connect timeout) before it finishes.
+struct Attempt<'a> {
+    dialer: &'a SimDialer,
+    error: Option<String>,
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        // Outside a running node (a power cut tearing the node down) there is no current time
+        // to record it at, and the power-off event already tells the story.
+        if turmoil::sim_elapsed().is_none() {
+            return;
+        }
+        if let Some(error) = self.error.take() {
+            self.dialer.recorder.record(TerminalEvent::DialFailed {
+                terminal: self.dialer.terminal.clone(),
+                route: self.dialer.route,
+                error,
+            });
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::fault::actions::{ConnEffect, Effect, Piece, Scope};
-use crate::fault::rule::{Direction, Rule};
+use crate::fault::rule::{Direction, Route, Rule};
 use crate::wire::{Dialect, Framing, Message};
 
 /// What the engine may look at when deciding about one frame.
@@ -89,6 +89,9 @@ pub struct Engine {
     rules: Vec<RuleState>,
     rng: ChaCha8Rng,
     extra_refusals: Vec<Refusal>,
+    /// The route of each connection, by number - 1: connections are numbered here, across
+    /// every listener sharing the engine, so numbers never collide between routes.
+    routes: Vec<Route>,
 }
 
 impl Engine {
@@ -104,6 +107,7 @@ impl Engine {
                 })
                 .collect(),
             extra_refusals: Vec::new(),
+            routes: Vec::new(),
             rng,
         }
     }
@@ -116,9 +120,10 @@ impl Engine {
     /// the first. The RNG is drawn from only for a rule with a `probability` that is otherwise
     /// about to fire, so adding a rule elsewhere does not shift the draws of this one.
     pub fn on_frame(&mut self, frame: &FrameView<'_>) -> Option<Fired> {
+        let route = self.route_of(frame.conn);
         let mut fired = None;
         for state in &mut self.rules {
-            if state.rule.action.scope() != Scope::Frame || !state.rule.when.accepts(frame) {
+            if state.rule.action.scope() != Scope::Frame || !state.rule.when.accepts(frame, route) {
                 continue;
             }
             state.matched += 1;
@@ -139,10 +144,13 @@ impl Engine {
     /// Decides about a new connection: the first connection-level rule that matches fires;
     /// `None` means relay it normally.
     pub fn on_accept(&mut self, conn: u32, now: Duration) -> Option<ConnFired> {
+        let route = self.route_of(conn);
         let mut fired = None;
         for state in &mut self.rules {
             let when = &state.rule.when;
-            if state.rule.action.scope() != Scope::Connection || !when.accepts_conn(conn, now) {
+            if state.rule.action.scope() != Scope::Connection
+                || !when.accepts_conn(conn, route, now)
+            {
                 continue;
             }
             state.matched += 1;
@@ -160,6 +168,23 @@ impl Engine {
         fired
     }
 
+    /// Numbers a new connection that came in on `route`: 1, 2, ... in accept order across all
+    /// routes.
+    pub fn open_conn(&mut self, route: Route) -> u32 {
+        self.routes.push(route);
+        self.routes.len() as u32
+    }
+
+    /// The route connection `conn` took; connections the engine did not number (a relay
+    /// driven directly, as in tests) count as primary.
+    pub fn route_of(&self, conn: u32) -> Route {
+        (conn as usize)
+            .checked_sub(1)
+            .and_then(|i| self.routes.get(i))
+            .copied()
+            .unwrap_or_default()
+    }
+
     /// Adds refusal windows that come from outside the rules (a host's own maintenance
     /// windows, which a proxy in front of it must mirror, or a terminal would connect to the
     /// proxy while the real host refuses).
@@ -171,9 +196,16 @@ impl Engine {
     /// The refusal windows, in rule order then the added ones; the listener is closed while
     /// `now` is inside one.
     pub fn refusals(&self) -> Vec<Refusal> {
+        self.refusals_on(None)
+    }
+
+    /// The refusal windows for the listener of one route: rules aimed at that route or at
+    /// none, and the added ones (the host's own, which close every route).
+    pub fn refusals_on(&self, route: Option<Route>) -> Vec<Refusal> {
         self.rules
             .iter()
             .filter(|s| s.rule.action.scope() == Scope::Listener)
+            .filter(|s| route.is_none() || s.rule.when.route.is_none_or(|r| Some(r) == route))
             .filter_map(|s| {
                 Some(Refusal {
                     rule: s.rule.name.clone(),

@@ -28,7 +28,7 @@ pub use actions::{
     Action, ConnAction, ConnEffect, Control, Effect, Fate, FaultAction, Piece, Scope,
 };
 pub use engine::{ConnFired, Engine, Fired, FrameView, Refusal};
-pub use rule::{Direction, Matcher, Rule};
+pub use rule::{Direction, Matcher, Route, Rule};
 
 #[cfg(test)]
 pub(crate) mod testing {

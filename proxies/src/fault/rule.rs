@@ -39,6 +39,46 @@ impl Direction {
     }
 }
 
+/// Which of the terminal's routes to the host a connection took. A terminal configured with a
+/// backup host reaches the same host through a second address; rules can aim at one route (a
+/// primary that refuses while the backup answers) or, by default, at both.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    /// The primary host address.
+    #[default]
+    Primary,
+    /// The backup host address.
+    Backup,
+}
+
+impl Route {
+    /// Whether this is the primary route; transcripts only name the backup one.
+    pub fn is_primary(&self) -> bool {
+        *self == Route::Primary
+    }
+
+    /// The name used in YAML and transcripts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Route::Primary => "primary",
+            Route::Backup => "backup",
+        }
+    }
+}
+
 /// One fault rule. Rules are evaluated in order; the first whose matcher accepts a frame fires.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -76,9 +116,12 @@ pub struct Matcher {
     /// connection-level action, the n-th connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nth: Option<u32>,
-    /// Only on this connection (1-based, in accept order).
+    /// Only on this connection (1-based, in accept order, numbered across both routes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conn: Option<u32>,
+    /// Only on connections that took this route to the host (default: either).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<Route>,
     /// Not before this time since the run started (simulated time in the simulation, time
     /// since start-up for the live proxy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,11 +141,11 @@ pub struct Matcher {
 impl Matcher {
     /// Whether the frame meets every deterministic condition except `nth` and the cap, which
     /// need the rule's history and are applied by the engine (as is `probability`).
-    pub(crate) fn accepts(&self, frame: &FrameView<'_>) -> bool {
+    pub(crate) fn accepts(&self, frame: &FrameView<'_>, route: Route) -> bool {
         if self.direction.is_some_and(|d| d != frame.direction) {
             return false;
         }
-        if !self.accepts_conn(frame.conn, frame.now) {
+        if !self.accepts_conn(frame.conn, route, frame.now) {
             return false;
         }
         if self.mti.is_empty() && self.fields.is_empty() && self.field_prefixes.is_empty() {
@@ -125,9 +168,12 @@ impl Matcher {
         equal && prefixed
     }
 
-    /// The conditions that apply to a connection as a whole: its number and the time window.
-    pub(crate) fn accepts_conn(&self, conn: u32, now: std::time::Duration) -> bool {
-        self.conn.is_none_or(|c| c == conn) && self.in_window(now)
+    /// The conditions that apply to a connection as a whole: its number, route and the time
+    /// window.
+    pub(crate) fn accepts_conn(&self, conn: u32, route: Route, now: std::time::Duration) -> bool {
+        self.conn.is_none_or(|c| c == conn)
+            && self.route.is_none_or(|r| r == route)
+            && self.in_window(now)
     }
 
     /// Whether `now` is inside the `from`/`until` window.

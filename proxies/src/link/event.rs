@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::fault::Direction;
 pub use crate::fault::Fate;
+use crate::fault::{Direction, Route};
 use crate::wire::mask::{hex, masked_copy, masked_fields, scrub_raw};
 use crate::wire::{DecodeError, Dialect, Message, encode};
 
@@ -105,6 +105,9 @@ pub enum LinkEvent {
     ConnOpened {
         /// Connection number.
         conn: u32,
+        /// The route the terminal took, named only when it is the backup.
+        #[serde(skip_serializing_if = "Route::is_primary")]
+        route: Route,
     },
     /// A terminal connected but the proxy could not reach the host.
     UpstreamFailed {

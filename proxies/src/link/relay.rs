@@ -136,7 +136,8 @@ impl Relay {
         T: LinkStream,
         H: LinkStream,
     {
-        self.sink.emit(LinkEvent::ConnOpened { conn });
+        let route = self.lock_engine().route_of(conn);
+        self.sink.emit(LinkEvent::ConnOpened { conn, route });
         let (state_tx, state_rx) = watch::channel(State::Open);
         let (to_host, host_queue) = mpsc::unbounded_channel();
         let (to_terminal, terminal_queue) = mpsc::unbounded_channel();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::dur::Dur;
-use crate::fault::{ConnEffect, Refusal};
+use crate::fault::{ConnEffect, Refusal, Route};
 use crate::link::event::LinkEvent;
 use crate::link::relay::Relay;
 use crate::link::stream::LinkStream;
@@ -27,6 +27,10 @@ pub trait Network: 'static {
     fn accept(&self, listener: &Self::Listener) -> impl Future<Output = io::Result<Self::Stream>>;
     /// Connects to the host.
     fn connect(&self) -> impl Future<Output = io::Result<Self::Stream>>;
+    /// Which of the terminal's routes this listener stands for.
+    fn route(&self) -> Route {
+        Route::Primary
+    }
 }
 
 /// Binds, then accepts and relays connections until binding or accepting fails.
@@ -42,14 +46,14 @@ pub async fn serve_on<N: Network>(
     relay: Arc<Relay>,
     listener: N::Listener,
 ) -> io::Result<()> {
+    let route = net.route();
     let refusals = relay
         .engine
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .refusals();
+        .refusals_on(Some(route));
     let mut listener = Some(listener);
     let mut closed_by: Option<String> = None;
-    let mut conns = 0u32;
     loop {
         let now = relay.clock.now();
         if let Some(r) = refusals.iter().find(|r| r.from <= now && now < r.until) {
@@ -80,8 +84,12 @@ pub async fn serve_on<N: Network>(
             },
             None => net.accept(open).await?,
         };
-        conns += 1;
-        tokio::task::spawn_local(handle(net.clone(), relay.clone(), conns, stream));
+        let conn = relay
+            .engine
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .open_conn(route);
+        tokio::task::spawn_local(handle(net.clone(), relay.clone(), conn, stream));
     }
 }
 
@@ -134,6 +142,8 @@ pub struct TcpNetwork {
     pub listen: std::net::SocketAddr,
     /// The host, as `HOST:PORT`.
     pub upstream: String,
+    /// The route this listener stands for (primary unless [`TcpNetwork::on_route`] says).
+    route: Route,
     /// A listener bound before serving started, used by the first `bind`: whoever learns the
     /// address can connect at once, with no window in which the port is closed or taken.
     prebound: std::sync::Mutex<Option<std::net::TcpListener>>,
@@ -155,8 +165,18 @@ impl TcpNetwork {
         Ok(TcpNetwork {
             listen: listener.local_addr()?,
             upstream: upstream.into(),
+            route: Route::Primary,
             prebound: std::sync::Mutex::new(Some(listener)),
         })
+    }
+}
+
+impl TcpNetwork {
+    /// Serves the terminal's `route` to the host (the backup address, say), so rules aimed at a
+    /// route apply here.
+    pub fn on_route(mut self, route: Route) -> Self {
+        self.route = route;
+        self
     }
 }
 
@@ -187,6 +207,10 @@ impl Network for TcpNetwork {
         s.set_nodelay(true)?;
         Ok(s)
     }
+
+    fn route(&self) -> Route {
+        self.route
+    }
 }
 
 /// The turmoil simulation: listen on a port of the current node, connect to a named node.
@@ -199,6 +223,8 @@ pub struct SimNetwork {
     pub upstream: String,
     /// The host node's port.
     pub upstream_port: u16,
+    /// The terminal's route this listener stands for.
+    pub route: Route,
 }
 
 #[cfg(feature = "turmoil")]
@@ -216,5 +242,9 @@ impl Network for SimNetwork {
 
     async fn connect(&self) -> io::Result<Self::Stream> {
         turmoil::net::TcpStream::connect((self.upstream.as_str(), self.upstream_port)).await
+    }
+
+    fn route(&self) -> Route {
+        self.route
     }
 }

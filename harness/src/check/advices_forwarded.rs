@@ -1,0 +1,222 @@
+//! `advices_forwarded`: a sale approved offline exists only in the terminal until its 0220
+//! advice reaches the host. Two things go wrong in the field: the terminal settles with the sale
+//! in its totals while the host has never seen it (the totals cannot agree and the merchant is
+//! not paid for it), or it never sends the advice at all although the host is answering it
+//! again. So: every offline approval is posted at the host before that terminal's next
+//! settlement request reaches the host, and the terminal tries to send its advice after the next exchange the host
+//! answered.
+//!
+//! Offline approvals are recognised by their response code (`Y1`, EMV's "offline approved"),
+//! the one thing a black-box terminal reports that says "I did not ask the host".
+
+use posfault_proxies::fault::Direction;
+use posfault_proxies::link::Fate;
+
+use crate::check::host_view::{HostFate, host_fates};
+use crate::check::{CheckInput, Terminals};
+use crate::host::Decision;
+use crate::terminal::{OFFLINE_APPROVED, TxnResult};
+use crate::transcript::At;
+
+pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
+    let fates = host_fates(input.journal);
+    let terminals = Terminals::of(input);
+    let frames = input.transcript.frames_delivered();
+    let mut findings = Vec::new();
+    for (approved_at, o) in input.transcript.outcomes() {
+        if o.result != TxnResult::Approved || o.rc.as_deref() != Some(OFFLINE_APPROVED) {
+            continue;
+        }
+        let terminal = terminals.get(&o.txn);
+        let said = format!(
+            "{} (STAN {}) was approved offline at {approved_at}",
+            o.txn, o.stan
+        );
+        let posted_at = posted_at(input, terminal, &o.stan);
+        // Totals sent at all are the mistake, whatever the host made of them (00, or 95 and an
+        // upload that closes the batch anyway).
+        let settled = input.journal.iter().find(|e| {
+            !e.before_run && e.mti == "0500" && e.terminal == terminal && e.at > approved_at
+        });
+        if let Some(s) = settled
+            && posted_at.is_none_or(|p| p > s.at)
+        {
+            findings.push(format!(
+                "{said}, but its advice had not reached the host when the terminal settled at {} \
+                 (0500 STAN {}): the terminal's totals include a sale the host never saw; expected \
+                 every queued 0220 to be posted (00 or 94) before the settlement request",
+                s.at, s.stan
+            ));
+        }
+        if posted_at.is_some() {
+            continue;
+        }
+        if let Some(f) = fates.get(&(terminal.to_string(), o.stan.clone()))
+            && !matches!(f, HostFate::Charged { .. })
+        {
+            // The host refused the advice; whether it should have is the host's business, and
+            // `outcome_matches_journal` reports the disagreement.
+            continue;
+        }
+        // The first reply the host got through to this terminal after the offline approval.
+        let Some((answered_at, _)) = frames.iter().find(|(at, f)| {
+            *at > approved_at
+                && f.dir == Direction::ToTerminal
+                && f.fate == Fate::Forwarded
+                && matches!(f.mti.as_deref(), Some("0110" | "0210"))
+                && f.field(41) == Some(terminal)
+        }) else {
+            continue;
+        };
+        let tried = frames.iter().any(|(at, f)| {
+            at >= answered_at
+                && f.dir == Direction::ToHost
+                && matches!(f.mti.as_deref(), Some("0220" | "0221"))
+                && f.field(41) == Some(terminal)
+                && f.field(11) == Some(o.stan.as_str())
+        });
+        if !tried {
+            findings.push(format!(
+                "{said}, and the host answered the terminal again at {answered_at}, but no 0220 \
+                 advice for STAN {} was sent by the end of the run; expected the queued advice \
+                 after the next transaction the host answered",
+                o.stan
+            ));
+        }
+    }
+    findings
+}
+
+/// When the host posted the advice for (terminal, STAN), or learnt of it again (94).
+fn posted_at(input: &CheckInput<'_>, terminal: &str, stan: &str) -> Option<At> {
+    input
+        .journal
+        .iter()
+        .find(|e| {
+            !e.before_run
+                && e.mti == "0220"
+                && e.terminal == terminal
+                && e.stan == stan
+                && (e.decision == Decision::Posted || e.rc == "94")
+        })
+        .map(|e| e.at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::fixtures::{frame, run, term, transcript};
+    use crate::host::JournalEntry;
+    use crate::money::Amount;
+    use crate::terminal::{Outcome, TerminalEvent};
+    use Direction::{ToHost, ToTerminal};
+
+    fn offline(txn: &str, stan: &str) -> TerminalEvent {
+        TerminalEvent::Outcome(Outcome::approved_offline(txn, stan))
+    }
+
+    fn entry(at: u64, mti: &str, stan: &str, decision: Decision, rc: &str) -> JournalEntry {
+        JournalEntry {
+            seq: at,
+            at: At(at),
+            mti: mti.into(),
+            terminal: "TERM0001".into(),
+            stan: stan.into(),
+            decision,
+            rc: rc.into(),
+            amount: Some(Amount(950)),
+            account: Some("a".into()),
+            delta: None,
+            balance: None,
+            original: None,
+            before_run: false,
+            reason: None,
+            card: None,
+        }
+    }
+
+    #[test]
+    fn advice_posted_before_settlement_passes() {
+        let t = transcript(vec![
+            (1000, term(offline("t1", "000001"))),
+            (5000, frame(ToHost, "0200", "000002", Fate::Forwarded)),
+            (5010, frame(ToTerminal, "0210", "000002", Fate::Forwarded)),
+            (5020, frame(ToHost, "0220", "000001", Fate::Forwarded)),
+        ]);
+        let journal = [
+            entry(5030, "0220", "000001", Decision::Posted, "00"),
+            entry(60_000, "0500", "000003", Decision::Accepted, "00"),
+        ];
+        assert!(run(check, &t, &journal).is_empty());
+    }
+
+    #[test]
+    fn settling_before_the_advice_is_posted_fails() {
+        let t = transcript(vec![(1000, term(offline("t1", "000001")))]);
+        let journal = [entry(60_000, "0500", "000002", Decision::Accepted, "00")];
+        let f = run(check, &t, &journal);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].starts_with("t1 (STAN 000001) was approved offline at 1.000s")
+                && f[0].contains("settled at 60.000s (0500 STAN 000002)"),
+            "{}",
+            f[0]
+        );
+    }
+
+    #[test]
+    fn settling_with_a_mismatch_still_counts_as_settling() {
+        let t = transcript(vec![(1000, term(offline("t1", "000001")))]);
+        let journal = [entry(60_000, "0500", "000002", Decision::Declined, "95")];
+        let f = run(check, &t, &journal);
+        assert!(f[0].contains("settled at 60.000s"), "{}", f[0]);
+    }
+
+    #[test]
+    fn a_94_for_a_resent_advice_counts_as_posted() {
+        let t = transcript(vec![(1000, term(offline("t1", "000001")))]);
+        let journal = [
+            entry(5030, "0220", "000001", Decision::Declined, "94"),
+            entry(60_000, "0500", "000002", Decision::Accepted, "00"),
+        ];
+        assert!(run(check, &t, &journal).is_empty());
+    }
+
+    #[test]
+    fn no_advice_after_the_host_answered_again_fails() {
+        let t = transcript(vec![
+            (1000, term(offline("t1", "000001"))),
+            (5000, frame(ToHost, "0200", "000002", Fate::Forwarded)),
+            (5010, frame(ToTerminal, "0210", "000002", Fate::Forwarded)),
+        ]);
+        let f = run(check, &t, &[]);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].contains("answered the terminal again at 5.010s")
+                && f[0].contains("no 0220 advice for STAN 000001"),
+            "{}",
+            f[0]
+        );
+    }
+
+    #[test]
+    fn an_advice_lost_on_the_way_still_counts_as_tried() {
+        let t = transcript(vec![
+            (1000, term(offline("t1", "000001"))),
+            (5000, frame(ToHost, "0200", "000002", Fate::Forwarded)),
+            (5010, frame(ToTerminal, "0210", "000002", Fate::Forwarded)),
+            (5020, frame(ToHost, "0220", "000001", Fate::Dropped)),
+        ]);
+        assert!(run(check, &t, &[]).is_empty());
+    }
+
+    #[test]
+    fn no_later_answer_means_no_chance_to_forward() {
+        let t = transcript(vec![
+            (1000, term(offline("t1", "000001"))),
+            (5000, frame(ToHost, "0200", "000002", Fate::Forwarded)),
+            (5010, frame(ToTerminal, "0210", "000002", Fate::Dropped)),
+        ]);
+        assert!(run(check, &t, &[]).is_empty());
+    }
+}
