@@ -124,8 +124,15 @@ impl CheckId {
     pub fn needs_journal(self) -> bool {
         matches!(
             self,
-            CheckId::OutcomeMatchesJournal | CheckId::MoneyConserved
+            CheckId::OutcomeMatchesJournal | CheckId::MoneyConserved | CheckId::AdvicesForwarded
         )
+    }
+
+    /// Whether the check judges the dial records the simulation's dialer writes. A terminal
+    /// process dials for itself and a refused connect never reaches the proxy, so a live run
+    /// has no such records.
+    pub fn needs_dial_records(self) -> bool {
+        matches!(self, CheckId::ConnectRetryPolicy)
     }
 
     /// Runs the check; each finding says what happened, where, and what was expected.

@@ -43,8 +43,8 @@ pub(crate) struct TerminalArgs {
     /// The host (or a proxy in front of it), HOST:PORT.
     #[arg(long, required_unless_present = "stdio")]
     host: Option<String>,
-    /// A backup host, HOST:PORT. The reference terminal has no backup dialer yet: accepted and
-    /// reported as unused.
+    /// A backup host, HOST:PORT: dialed when the primary cannot be reached after its redials,
+    /// and dialed first next time while it is the one that last worked (kept in `--state`).
     #[arg(long)]
     backup: Option<String>,
     /// Terminal identity and policy: the `terminal:` section of a scenario as a file of its
@@ -121,9 +121,7 @@ pub(crate) fn run(args: TerminalArgs) -> anyhow::Result<ExitCode> {
         None => TerminalConfig::default(),
     };
     config.defects.extend(args.defect.iter().copied());
-    if let Some(b) = &args.backup {
-        eprintln!("note: --backup {b}: the reference terminal has no backup dialer yet; unused");
-    }
+    config.backup_host |= args.backup.is_some();
     let store = match &args.state {
         Some(dir) => {
             std::fs::create_dir_all(dir)
@@ -180,7 +178,7 @@ pub(crate) fn run(args: TerminalArgs) -> anyhow::Result<ExitCode> {
     });
     let rec = Recorder::with_tap(Arc::new(MonotonicClock::start()), tap);
     let schedule = Schedule::new(vec![cmd], rec.clone(), &config.id);
-    let io = TerminalIo::new(
+    let mut io = TerminalIo::new(
         config,
         wire,
         Box::new(TcpDialer { addr: host }),
@@ -188,6 +186,9 @@ pub(crate) fn run(args: TerminalArgs) -> anyhow::Result<ExitCode> {
         schedule,
         rec.clone(),
     );
+    if let Some(addr) = args.backup.clone() {
+        io = io.with_backup(Box::new(TcpDialer { addr }));
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

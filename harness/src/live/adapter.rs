@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::host::EntryMode;
-use crate::terminal::{FailReason, Outcome, ReversalState, TxnResult};
+use crate::terminal::{FailReason, OFFLINE_APPROVED, Outcome, ReversalState, TxnResult};
 
 /// The protocol version this harness speaks (`POSFAULT_ADAPTER` and every line's `v`).
 pub const VERSION: u32 = 1;
@@ -47,6 +47,26 @@ pub mod env {
     pub const REVERSAL_INTERVAL_MS: &str = "POSFAULT_REVERSAL_INTERVAL_MS";
     /// `before_send` | `after_send`.
     pub const REVERSAL_SAVE: &str = "POSFAULT_REVERSAL_SAVE";
+
+    // Optional v1 additions: a terminal that does not know one ignores it (and the checks judge
+    // it on what it does), so v1 terminals keep working.
+
+    /// Milliseconds before the first redial; each further redial waits twice as long.
+    pub const CONNECT_BACKOFF_MS: &str = "POSFAULT_CONNECT_BACKOFF_MS";
+    /// Longest pause between redials, in milliseconds.
+    pub const CONNECT_BACKOFF_MAX_MS: &str = "POSFAULT_CONNECT_BACKOFF_MAX_MS";
+    /// Offline floor limit, a decimal amount (`"5.00"`): sales up to it are approved offline
+    /// and queued as 0220 advices. Set only when the scenario has one.
+    pub const OFFLINE_FLOOR_LIMIT: &str = "POSFAULT_OFFLINE_FLOOR_LIMIT";
+    /// `1`: sign on (0800 code 001) at every boot. Set only when the scenario asks.
+    pub const SIGN_ON: &str = "POSFAULT_SIGN_ON";
+    /// Milliseconds of silence after which the terminal signs on again. Only when set.
+    pub const SIGN_ON_IDLE_MS: &str = "POSFAULT_SIGN_ON_IDLE_MS";
+    /// Milliseconds of idle link after which an echo test (0800 code 301) goes out. Only when set.
+    pub const ECHO_INTERVAL_MS: &str = "POSFAULT_ECHO_INTERVAL_MS";
+    /// `1`: refuse sales unsent while a reversal is unacknowledged. Only when the scenario asks.
+    pub const BLOCK_SALES_WHILE_REVERSAL_PENDING: &str =
+        "POSFAULT_BLOCK_SALES_WHILE_REVERSAL_PENDING";
 }
 
 /// A card as a command carries it. The PAN and PIN are in clear: the terminal needs them, and
@@ -183,14 +203,19 @@ impl AdapterOutcome {
                 let rc = self.rc.ok_or_else(|| {
                     format!("outcome {}: result {:?} needs an rc", self.id, self.result)
                 })?;
-                if (rc == "00") != (self.result == TxnResult::Approved) {
+                let approval = rc == "00" || rc == OFFLINE_APPROVED;
+                if approval != (self.result == TxnResult::Approved) {
                     return Err(format!(
-                        "outcome {}: result {:?} with rc {rc:?}; approved is rc \"00\" and \
-                         only that",
+                        "outcome {}: result {:?} with rc {rc:?}; approved is rc \"00\" (or \
+                         \"{OFFLINE_APPROVED}\" for an offline approval) and only that",
                         self.id, self.result
                     ));
                 }
-                Outcome::answered(&self.id, &self.stan, &rc)
+                if rc == OFFLINE_APPROVED {
+                    Outcome::approved_offline(&self.id, &self.stan)
+                } else {
+                    Outcome::answered(&self.id, &self.stan, &rc)
+                }
             }
             TxnResult::Failed => Outcome::failed(
                 &self.id,
@@ -342,6 +367,15 @@ mod tests {
             panic!("an outcome")
         };
         assert!(o.into_outcome().unwrap_err().contains("approved is rc"));
+        let Ok(Said::Outcome(o)) = parse_line(
+            r#"{"v":1,"event":"outcome","id":"t1","result":"approved","stan":"000001","rc":"Y1"}"#,
+        ) else {
+            panic!("an outcome")
+        };
+        assert_eq!(
+            o.into_outcome().unwrap(),
+            Outcome::approved_offline("t1", "000001")
+        );
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub fn terminal_env(
         (env::MERCHANT_ID, t.merchant.clone()),
         (env::RESPONSE_TIMEOUT_MS, ms(t.response_timeout)),
         (env::CONNECT_TIMEOUT_MS, ms(t.connect_timeout)),
+        (env::CONNECT_RETRIES, t.connect_retries.to_string()),
+        (env::CONNECT_BACKOFF_MS, ms(t.connect_backoff)),
+        (env::CONNECT_BACKOFF_MAX_MS, ms(t.connect_backoff_max)),
         (env::REVERSAL_RETRIES, t.reversal_retries.to_string()),
         (env::REVERSAL_INTERVAL_MS, ms(t.reversal_interval)),
         (
@@ -47,6 +50,21 @@ pub fn terminal_env(
     ];
     if let Some(b) = backup {
         out.push((env::BACKUP_HOST, b.to_string()));
+    }
+    if let Some(limit) = t.offline_floor_limit {
+        out.push((env::OFFLINE_FLOOR_LIMIT, limit.to_string()));
+    }
+    if t.sign_on {
+        out.push((env::SIGN_ON, "1".into()));
+    }
+    if let Some(d) = t.sign_on_idle {
+        out.push((env::SIGN_ON_IDLE_MS, ms(d)));
+    }
+    if let Some(d) = t.echo_interval {
+        out.push((env::ECHO_INTERVAL_MS, ms(d)));
+    }
+    if t.block_sales_while_reversal_pending {
+        out.push((env::BLOCK_SALES_WHILE_REVERSAL_PENDING, "1".into()));
     }
     out.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
@@ -120,14 +138,45 @@ impl AdapterEnv {
         };
         millis(env::RESPONSE_TIMEOUT_MS, &mut config.response_timeout)?;
         millis(env::CONNECT_TIMEOUT_MS, &mut config.connect_timeout)?;
+        millis(env::CONNECT_BACKOFF_MS, &mut config.connect_backoff)?;
+        millis(env::CONNECT_BACKOFF_MAX_MS, &mut config.connect_backoff_max)?;
         millis(env::REVERSAL_INTERVAL_MS, &mut config.reversal_interval)?;
-        if let Some(v) = get(env::REVERSAL_RETRIES) {
-            config.reversal_retries = v.parse().map_err(|_| {
+        let optional_millis = |name: &str, into: &mut Option<Dur>| -> Result<(), String> {
+            if get(name).is_some() {
+                let mut d = Dur::default();
+                millis(name, &mut d)?;
+                *into = Some(d);
+            }
+            Ok(())
+        };
+        optional_millis(env::SIGN_ON_IDLE_MS, &mut config.sign_on_idle)?;
+        optional_millis(env::ECHO_INTERVAL_MS, &mut config.echo_interval)?;
+        let count = |name: &str, into: &mut u32| -> Result<(), String> {
+            if let Some(v) = get(name) {
+                *into = v
+                    .parse()
+                    .map_err(|_| format!("{name} is {v:?}; expected a count, e.g. 3"))?;
+            }
+            Ok(())
+        };
+        count(env::CONNECT_RETRIES, &mut config.connect_retries)?;
+        count(env::REVERSAL_RETRIES, &mut config.reversal_retries)?;
+        let flag = |name: &str| -> Result<bool, String> {
+            match get(name).as_deref() {
+                None | Some("0") => Ok(false),
+                Some("1") => Ok(true),
+                Some(v) => Err(format!("{name} is {v:?}; expected 1 (on) or 0 (off)")),
+            }
+        };
+        config.sign_on = flag(env::SIGN_ON)?;
+        config.block_sales_while_reversal_pending = flag(env::BLOCK_SALES_WHILE_REVERSAL_PENDING)?;
+        if let Some(v) = get(env::OFFLINE_FLOOR_LIMIT) {
+            config.offline_floor_limit = Some(v.parse().map_err(|e| {
                 format!(
-                    "{} is {v:?}; expected a count, e.g. 3",
-                    env::REVERSAL_RETRIES
+                    "{} is {v:?}: {e}; expected a decimal amount, e.g. 5.00",
+                    env::OFFLINE_FLOOR_LIMIT
                 )
-            })?;
+            })?);
         }
         match get(env::REVERSAL_SAVE).as_deref() {
             None | Some("before_send") => {}
@@ -139,9 +188,11 @@ impl AdapterEnv {
                 ));
             }
         }
+        let backup = get(env::BACKUP_HOST);
+        config.backup_host = backup.is_some();
         Ok(AdapterEnv {
             host,
-            backup: get(env::BACKUP_HOST),
+            backup,
             state_dir: get(env::STATE_DIR).map(PathBuf::from),
             wire: Wire {
                 dialect: dialect.dialect(),
@@ -166,7 +217,7 @@ mod tests {
             r#"
 name: t
 description: env round trip
-terminal: {id: TERM0042, response_timeout: 1500ms, reversal_retries: 2, reversal_interval: 300ms, reversal_save: after_send}
+terminal: {id: TERM0042, response_timeout: 1500ms, reversal_retries: 2, reversal_interval: 300ms, reversal_save: after_send, connect_retries: 1, connect_backoff: 250ms, connect_backoff_max: 1s, backup_host: true, offline_floor_limit: "5.00", sign_on: true, sign_on_idle: 20s, echo_interval: 7s, block_sales_while_reversal_pending: true}
 host:
   accounts: [{id: a, balance: "1.00"}]
   cards: [{id: c, pan: "4761739001010010", account: a}]
@@ -176,7 +227,7 @@ schedule: [{sale: {id: t1, at: 1s, amount: "1.00", card: c}}]
         )
         .unwrap();
         let vars: BTreeMap<String, String> =
-            terminal_env(&s, "127.0.0.1:9", None, Path::new("/tmp/x"))
+            terminal_env(&s, "127.0.0.1:9", Some("127.0.0.1:10"), Path::new("/tmp/x"))
                 .into_iter()
                 .collect();
         let back = AdapterEnv::from_env(|k| vars.get(k).cloned()).unwrap();
@@ -187,7 +238,37 @@ schedule: [{sale: {id: t1, at: 1s, amount: "1.00", card: c}}]
         assert_eq!(back.config.reversal_interval, Dur::from_millis(300));
         assert_eq!(back.config.reversal_save, ReversalSave::AfterSend);
         assert_eq!(back.state_dir.as_deref(), Some(Path::new("/tmp/x")));
+        assert_eq!(back.backup.as_deref(), Some("127.0.0.1:10"));
+        // Every policy field the scenario set arrives as it was set.
+        let json = |c: &TerminalConfig| {
+            let mut v = serde_json::to_value(c).unwrap();
+            v.as_object_mut().unwrap().remove("command");
+            v
+        };
+        assert_eq!(json(&back.config), json(&s.terminal));
+    }
+
+    #[test]
+    fn a_v1_terminal_that_knows_only_the_first_variables_gets_the_defaults() {
+        let back = AdapterEnv::from_env(|k| match k {
+            "POSFAULT_ADAPTER" => Some("1".into()),
+            "POSFAULT_HOST" => Some("127.0.0.1:1".into()),
+            _ => None,
+        })
+        .unwrap();
+        let d = TerminalConfig::default();
         assert_eq!(back.backup, None);
+        assert!(!back.config.backup_host && !back.config.sign_on);
+        assert_eq!(back.config.connect_retries, d.connect_retries);
+        assert_eq!(back.config.offline_floor_limit, None);
+        let e = AdapterEnv::from_env(|k| match k {
+            "POSFAULT_ADAPTER" => Some("1".into()),
+            "POSFAULT_HOST" => Some("127.0.0.1:1".into()),
+            "POSFAULT_SIGN_ON" => Some("yes".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(e.contains("expected 1 (on) or 0 (off)"), "{e}");
     }
 
     #[test]

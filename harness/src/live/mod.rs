@@ -4,7 +4,7 @@
 //! loopback TCP.
 //!
 //! - [`adapter`]: the protocol's lines, both directions.
-//! - [`env`]: the protocol's environment, both directions.
+//! - [`env`](mod@env): the protocol's environment, both directions.
 //! - [`child`]: terminal processes in their own process groups, killed as a whole.
 //! - [`runner`]: one live run, recorded and judged like a simulated one.
 //! - [`scale`]: `--time-scale`, applied in one place.

@@ -6,7 +6,7 @@
 //! What is the same as the simulation: the fault engine and the host's processing delays draw
 //! from the ChaCha streams split from the run seed in the simulation's order (turmoil's stream
 //! is drawn and unused), so the same seed makes the same fault decisions; power cycles use the
-//! simulation's [`PowerPlan`]. What differs: times are wall-clock (so transcripts are not
+//! simulation's `PowerPlan`. What differs: times are wall-clock (so transcripts are not
 //! byte-identical between runs), there is no simulated network below the proxy (latency, loss
 //! and partitions are the simulation's; validation refuses them in live scenarios), and timing
 //! checks get [`LIVE_TICK`] of tolerance where the simulation allows one tick.
@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use posfault_proxies::fault::Engine;
+use posfault_proxies::fault::{Engine, Route};
 use posfault_proxies::link::{LinkEvent, Malformed, MonotonicClock, Relay, TcpNetwork, serve};
 use posfault_proxies::wire::framing::DEFAULT_MAX_FRAME;
 use rand::{RngCore, SeedableRng};
@@ -159,10 +159,16 @@ pub fn run_live(scenario: &Scenario, seed: u64, opts: &LiveOptions) -> RunReport
         &s.expect.failing_checks,
     );
     let outcomes: Vec<_> = transcript.outcomes().map(|(_, o)| o.clone()).collect();
-    if s.host.upstream.is_some() {
-        let why = "the host is a real one (host.upstream): posfault has no journal to compare with";
-        for v in verdicts.iter_mut().filter(|v| v.check.needs_journal()) {
-            v.set_not_applicable(why);
+    for v in &mut verdicts {
+        if v.check.needs_dial_records() {
+            v.set_not_applicable(
+                "a terminal process dials for itself and a refused connect never reaches the \
+                 proxy: a live run has no dial records to judge redials by",
+            );
+        } else if s.host.upstream.is_some() && v.check.needs_journal() {
+            v.set_not_applicable(
+                "the host is a real one (host.upstream): posfault has no journal to compare with",
+            );
         }
     }
     let mismatches = RunReport::mismatches(&s, &outcomes);
@@ -251,10 +257,22 @@ async fn live(
     };
 
     let net = Rc::new(
-        TcpNetwork::bind_now(loopback, host_addr)
+        TcpNetwork::bind_now(loopback, host_addr.clone())
             .map_err(|e| format!("cannot listen for the proxy on 127.0.0.1: {e}"))?,
     );
     let proxy_addr = net.listen;
+    // A backup host address is, as in the simulation, a second proxy in front of the same host
+    // on its own route (rules can aim at it with `when: {route: backup}`), sharing the engine so
+    // connections are numbered across both.
+    let backup_net = if s.terminal.backup_host {
+        Some(Rc::new(
+            TcpNetwork::bind_now(loopback, host_addr)
+                .map_err(|e| format!("cannot listen for the backup proxy on 127.0.0.1: {e}"))?
+                .on_route(Route::Backup),
+        ))
+    } else {
+        None
+    };
     let relay = Arc::new(Relay {
         dialect: wire.dialect,
         framing: wire.framing,
@@ -266,10 +284,17 @@ async fn live(
         clock: rec.clock(),
         malformed: Malformed::Forward,
     });
+    let backup_addr = backup_net.as_ref().map(|n| n.listen.to_string());
+    let backup_task = backup_net.map(|n| tokio::task::spawn_local(serve(n, relay.clone())));
     let proxy_task = tokio::task::spawn_local(serve(net, relay));
 
     let state = StateDir::create(opts.keep_state)?;
-    let env = terminal_env(s, &proxy_addr.to_string(), None, state.path());
+    let env = terminal_env(
+        s,
+        &proxy_addr.to_string(),
+        backup_addr.as_deref(),
+        state.path(),
+    );
     let mut term = Boots::new(terminal_argv(s, opts), env, rec.clone());
 
     let limit = s.time_limit.get();
@@ -291,8 +316,10 @@ async fn live(
     if let Some(task) = host_task {
         let _ = task.await;
     }
-    proxy_task.abort();
-    let _ = proxy_task.await;
+    for task in std::iter::once(proxy_task).chain(backup_task) {
+        task.abort();
+        let _ = task.await;
+    }
     if opts.keep_state {
         eprintln!(
             "{}: terminal state kept in {}",

@@ -1,7 +1,7 @@
 //! `--time-scale F`: one scenario, slower or faster in wall-clock time. Every duration that
 //! decides *when* something happens is multiplied here, in one place, so a live run at 0.5 is
-//! the same story told twice as fast: the schedule and power cycles, the terminal's timeouts
-//! and reversal interval (which reach an external terminal through its environment), the
+//! the same story told twice as fast: the schedule and power cycles, the terminal's timeouts,
+//! redial backoff, sign-on idle time, echo interval and reversal interval (which reach an external terminal through its environment), the
 //! time limit, the host's processing delay and maintenance windows, and the fault rules'
 //! `from`/`until` windows and `delay` actions.
 //!
@@ -37,6 +37,14 @@ pub fn scaled(s: &Scenario, factor: f64) -> Scenario {
     f(&mut s.terminal.response_timeout);
     f(&mut s.terminal.connect_timeout);
     f(&mut s.terminal.reversal_interval);
+    f(&mut s.terminal.connect_backoff);
+    f(&mut s.terminal.connect_backoff_max);
+    for d in [&mut s.terminal.sign_on_idle, &mut s.terminal.echo_interval]
+        .into_iter()
+        .flatten()
+    {
+        f(d);
+    }
     for step in &mut s.schedule {
         match step {
             Step::Sale(x) => f(&mut x.at),
@@ -95,7 +103,7 @@ mod tests {
 name: t
 description: scaling
 time_limit: 60s
-terminal: {response_timeout: 2s, reversal_interval: 300ms}
+terminal: {response_timeout: 2s, reversal_interval: 300ms, connect_backoff: 1s, connect_backoff_max: 4s, sign_on: true, sign_on_idle: 10s, echo_interval: 6s}
 host:
   accounts: [{id: a, balance: "100.00"}]
   cards: [{id: visa, pan: "4761739001010010", account: a}]
@@ -115,6 +123,10 @@ schedule:
         assert_eq!(h.time_limit, Dur::from_secs(30));
         assert_eq!(h.terminal.response_timeout, Dur::from_secs(1));
         assert_eq!(h.terminal.reversal_interval, Dur::from_millis(150));
+        assert_eq!(h.terminal.connect_backoff, Dur::from_millis(500));
+        assert_eq!(h.terminal.connect_backoff_max, Dur::from_secs(2));
+        assert_eq!(h.terminal.sign_on_idle, Some(Dur::from_secs(5)));
+        assert_eq!(h.terminal.echo_interval, Some(Dur::from_secs(3)));
         let Step::Sale(sale) = &h.schedule[0] else {
             panic!("a sale")
         };

@@ -61,12 +61,6 @@ pub fn run_stdio(defects: &[Defect]) -> Result<(), StdioError> {
     let mut env =
         AdapterEnv::from_env(|k| std::env::var(k).ok()).map_err(StdioError::Environment)?;
     env.config.defects = defects.to_vec();
-    if let Some(b) = &env.backup {
-        // The reference terminal has one dialer; say so rather than silently ignore it.
-        say(&note_line(&format!(
-            "backup host {b} given; this terminal has no backup dialer yet and uses only the primary"
-        )));
-    }
     let store = match &env.state_dir {
         Some(dir) => Store::open(dir).map_err(|source| StdioError::Io {
             what: format!("cannot open the state directory {}", dir.display()),
@@ -101,7 +95,7 @@ pub fn run_stdio(defects: &[Defect]) -> Result<(), StdioError> {
 
 async fn serve(env: AdapterEnv, store: Store, rec: Recorder) {
     let (schedule, feed) = Schedule::fed(rec.clone(), &env.config.id);
-    let io = TerminalIo::new(
+    let mut io = TerminalIo::new(
         env.config.clone(),
         env.wire,
         Box::new(TcpDialer { addr: env.host }),
@@ -109,6 +103,9 @@ async fn serve(env: AdapterEnv, store: Store, rec: Recorder) {
         schedule,
         rec,
     );
+    if let Some(addr) = env.backup {
+        io = io.with_backup(Box::new(TcpDialer { addr }));
+    }
     let mut terminal = ReferenceTerminal::new();
     let run = terminal.run(&io);
     tokio::pin!(run);

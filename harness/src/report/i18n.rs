@@ -167,10 +167,7 @@ impl Lang {
                 "通过,但场景预期其失败:未能发现缺陷",
             ),
             CheckFailed => ("failed", "失败"),
-            CheckNotApplicable => (
-                "not applicable: the host is a real one (host.upstream), posfault has no journal of it",
-                "不适用:主机为真实主机(host.upstream),posfault 没有其日志",
-            ),
+            CheckNotApplicable => ("not applicable", "不适用"),
             Outcomes => ("Outcomes", "交易结果"),
             Transaction => ("Transaction", "交易"),
             Result => ("Result", "结果"),
