@@ -4,7 +4,10 @@
 //! ```text
 //! bench_link echo --listen 127.0.0.1:7001
 //! bench_link load --target 127.0.0.1:7003 --connections 16 --seconds 5
+//! bench_link forward --listen 127.0.0.1:7004 --upstream 127.0.0.1:7001
 //! ```
+//! `forward` is the least a tokio proxy can do per frame (read the length, read the frame,
+//! one write, no decoding, no fault engine): the floor `posfault proxy` is compared with.
 //! `load` prints one line: `round_trips_per_s=N p50_us=N p99_us=N samples=N`. Both run on one
 //! thread, so pinning them with `taskset -c 0` keeps every wake-up on one core.
 
@@ -13,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use posfault_proxies::wire::{Framing, ISO87, Message, encode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A 0200 of 165 message bytes, with a Luhn-valid test PAN and clear fields only.
@@ -36,7 +39,7 @@ fn request() -> anyhow::Result<Vec<u8>> {
     Ok(Framing::U16Be.frame(&body)?)
 }
 
-async fn read_frame(s: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<()> {
+async fn read_frame<R: AsyncRead + Unpin>(s: &mut R, buf: &mut Vec<u8>) -> std::io::Result<()> {
     let mut len = [0u8; 2];
     s.read_exact(&mut len).await?;
     buf.resize(2 + usize::from(u16::from_be_bytes(len)), 0);
@@ -58,6 +61,35 @@ async fn echo(listen: SocketAddr) -> anyhow::Result<()> {
                 }
             }
         });
+    }
+}
+
+/// Relays length-prefixed frames one way until either side ends. Buffered, so a frame takes one
+/// `recv` as in the proxy, not one for the length and one for the rest.
+async fn pump(from: tokio::net::tcp::OwnedReadHalf, mut to: tokio::net::tcp::OwnedWriteHalf) {
+    let mut from = tokio::io::BufReader::new(from);
+    let mut buf = Vec::with_capacity(512);
+    while read_frame(&mut from, &mut buf).await.is_ok() {
+        if to.write_all(&buf).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
+}
+
+async fn forward(listen: SocketAddr, upstream: SocketAddr) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen).await?;
+    loop {
+        let (terminal, _) = listener.accept().await?;
+        terminal.set_nodelay(true)?;
+        let host = TcpStream::connect(upstream)
+            .await
+            .with_context(|| format!("connect {upstream}"))?;
+        host.set_nodelay(true)?;
+        let (t_read, t_write) = terminal.into_split();
+        let (h_read, h_write) = host.into_split();
+        tokio::task::spawn_local(pump(t_read, h_write));
+        tokio::task::spawn_local(pump(h_read, t_write));
     }
 }
 
@@ -134,6 +166,10 @@ fn main() -> anyhow::Result<()> {
     let local = tokio::task::LocalSet::new();
     match args.first().map(String::as_str) {
         Some("echo") => local.block_on(&rt, echo(flag(&args, "--listen")?)),
+        Some("forward") => local.block_on(
+            &rt,
+            forward(flag(&args, "--listen")?, flag(&args, "--upstream")?),
+        ),
         Some("load") => local.block_on(
             &rt,
             load(
@@ -143,7 +179,8 @@ fn main() -> anyhow::Result<()> {
             ),
         ),
         _ => bail!(
-            "usage: bench_link echo --listen ADDR | load --target ADDR --connections N --seconds S"
+            "usage: bench_link echo --listen ADDR | load --target ADDR --connections N --seconds S \
+             | forward --listen ADDR --upstream ADDR"
         ),
     }
 }

@@ -126,6 +126,9 @@ pub fn line(kind: &EventKind) -> String {
             TerminalEvent::ConnectionLost { stan, error } => {
                 format!("connection lost waiting for STAN {stan}: {error}")
             }
+            TerminalEvent::NotCompleted { stan, why } => {
+                format!("STAN {stan} approved by the host but not completed: {why}")
+            }
             TerminalEvent::InvalidReply { stan, why } => {
                 format!("invalid reply to STAN {stan}: {why}")
             }

@@ -39,7 +39,8 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
         // Rounds of sends: each command handed to the terminal starts a new one, because a
         // pending reversal is retried afresh before the next transaction.
         let mut rounds: Vec<Vec<Send<'_>>> = vec![Vec::new()];
-        let mut commands = command_times(input, &tid).into_iter().peekable();
+        let command_at = command_times(input, &tid);
+        let mut commands = command_at.iter().copied().peekable();
         for (i, &(at, f)) in frames.iter().enumerate() {
             let mut new_round = false;
             while commands.next_if(|c| *c <= at).is_some() {
@@ -106,8 +107,15 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             // Sends that never reached the proxy (the connect failed, or the link lost them) are
             // only known from the terminal's own notes. They can withdraw this finding, never
             // make one: a terminal cannot hide a missing retry by noting nothing.
-            let unseen = noted_attempts(input, &stan, last.at);
-            if round.len() + unseen < max_in_a_row && next_round.is_none() {
+            let started = command_at
+                .iter()
+                .copied()
+                .rfind(|c| *c <= round[0].at)
+                .unwrap_or_default();
+            let next_command = command_at.iter().copied().find(|c| *c > last.at);
+            let noted = noted_attempts(input, &stan, started, next_command);
+            let unseen = noted_attempts(input, &stan, At(last.at.0 + 1), next_command);
+            if (round.len() + unseen).max(noted) < max_in_a_row && next_round.is_none() {
                 findings.push(format!(
                     "reversal of STAN {stan} stopped after {} unacknowledged send(s), the last at {} (conn {}); \
                      the policy is to retry up to {} times until the host acknowledges",
@@ -117,10 +125,19 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
                     policy.reversal_retries
                 ));
             }
+            // Within the round the terminal may go on once its sends are spent; the promise is
+            // about the next command's round.
+            // Without command records (a bare transcript), any later request counts.
+            let boundary = if command_at.is_empty() {
+                Some(At(last.at.0 + 1))
+            } else {
+                next_command
+            };
             if next_round.is_none()
                 && unseen == 0
+                && let Some(boundary) = boundary
                 && let Some((at, f)) = frames.iter().find(|(at, f)| {
-                    *at > last.at
+                    *at >= boundary
                         && f.dir == Direction::ToHost
                         && is_reversible(f)
                         && f.field(41) == Some(tid.as_str())
@@ -157,14 +174,17 @@ fn original_stan(f: &FrameEvent) -> Option<(String, String)> {
 }
 
 /// How many reversal sends (or failed connects for one) of `stan` the terminal noted after
-/// `after`. The notes carry no terminal id, so in a fleet another member's STAN can be counted
-/// too; that too can only withdraw a finding.
-fn noted_attempts(input: &CheckInput<'_>, stan: &str, after: At) -> usize {
+/// `from` (inclusive) and before `until`. Sends that never reached the proxy (the connect failed, or the
+/// proxy could not reach the host and closed) are only known this way. The notes carry no
+/// terminal id, so in a fleet another member's STAN can be counted too; that too can only
+/// withdraw a finding.
+fn noted_attempts(input: &CheckInput<'_>, stan: &str, from: At, until: Option<At>) -> usize {
     input
         .transcript
         .terminal_events()
         .filter(|(at, e)| {
-            *at > after
+            *at >= from
+                && until.is_none_or(|u| *at < u)
                 && matches!(e, TerminalEvent::ReversalSent { stan: s, .. }
                     | TerminalEvent::ConnectFailed { stan: s, .. } if s == stan)
         })
@@ -327,5 +347,51 @@ mod tests {
             (400_100, frame(ToHost, "0200", "000002", Fate::Forwarded)),
         ]);
         assert!(run(check, &t, &[]).is_empty(), "{:?}", run(check, &t, &[]));
+    }
+
+    #[test]
+    fn sends_lost_before_the_proxy_early_in_a_round_count_too() {
+        // The first send of the round never reached the proxy (noted only); three more did,
+        // the last unanswered, and the same command's sale then went ahead.
+        let sent = |attempt| {
+            crate::check::fixtures::term(TerminalEvent::ReversalSent {
+                stan: "000001".into(),
+                attempt,
+            })
+        };
+        let t = transcript(vec![
+            (360_000, command()),
+            (360_000, sent(1)),
+            (370_020, sent(2)),
+            rev(370_040),
+            (440_030, sent(3)),
+            rev(440_050),
+            (510_040, sent(4)),
+            rev(510_060),
+            (570_070, frame(ToHost, "0200", "000002", Fate::Forwarded)),
+        ]);
+        assert!(run(check, &t, &[]).is_empty(), "{:?}", run(check, &t, &[]));
+        // The next command's sale without a reversal first is still caught.
+        let mut later = t.events.clone();
+        let n = later.len() as u64;
+        later.extend(
+            transcript(vec![
+                (700_000, command()),
+                (700_010, frame(ToHost, "0200", "000003", Fate::Forwarded)),
+            ])
+            .events
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut e)| {
+                e.seq = n + i as u64;
+                e
+            }),
+        );
+        let t = crate::transcript::Transcript { events: later };
+        let f = run(check, &t, &[]);
+        assert!(
+            f.iter().any(|f| f.contains("STAN 000003 at 700.010s")),
+            "{f:?}"
+        );
     }
 }

@@ -204,6 +204,12 @@ pub struct CardConfig {
     /// How the terminal reads the card, sent in field 22. Default `chip`.
     #[serde(default)]
     pub entry: EntryMode,
+    /// The chip refuses to complete after the issuer approved (EMV second GENERATE AC answers
+    /// AAC, as when issuer authentication fails): the terminal cannot finish the sale, so it
+    /// reverses it with reason 96 and reports it failed. A terminal-side fact, kept with the
+    /// card so a scenario names each card once. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub declines_after_approval: bool,
 }
 
 /// A card's status on the host.

@@ -295,6 +295,7 @@ impl Lang {
             FailReason::Connect => self.pick("no connection", "无法连接"),
             FailReason::ReversalPending => self.pick("reversal pending", "冲正未完成"),
             FailReason::AdvicesPending => self.pick("advices pending", "离线通知未上送"),
+            FailReason::NotCompleted => self.pick("not completed", "交易未完成"),
         }
     }
 

@@ -293,6 +293,7 @@ fn terminal_note(e: &TerminalEvent, lang: Lang) -> (String, &'static str) {
             format!("✕ {} · STAN {stan}", t(Msg::ConnectionLost)),
             "alert",
         ),
+        TerminalEvent::NotCompleted { stan, why } => (format!("✕ STAN {stan}: {why}"), "alert"),
         TerminalEvent::InvalidReply { stan, why } => (
             format!("✕ {} · STAN {stan}: {why}", t(Msg::InvalidReply)),
             "alert",

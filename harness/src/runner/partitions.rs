@@ -1,5 +1,5 @@
 //! Scheduled partitions of the simulated network (`network.partitions`): turmoil `partition` /
-//! `repair` calls made between steps, so they take effect at tick boundaries, where turmoil
+//! `repair` (or, for stalls, `hold` / `release`) calls made between steps, so they take effect at tick boundaries, where turmoil
 //! delivers messages.
 
 use std::time::Duration;
@@ -40,6 +40,8 @@ impl<'a> PartitionPlan<'a> {
             let p = &self.net.partitions[i];
             let (a, b) = (p.between[0].name(), p.between[1].name());
             match (start, p.one_way) {
+                (true, _) if p.stall => sim.hold(a, b),
+                (false, _) if p.stall => sim.release(a, b),
                 (true, false) => sim.partition(a, b),
                 (true, true) => sim.partition_oneway(a, b),
                 (false, false) => sim.repair(a, b),

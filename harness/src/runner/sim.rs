@@ -292,6 +292,7 @@ pub(crate) fn commands(
                         expiry: card.expiry.clone(),
                         entry: card.entry,
                         pin: s.pin.clone().or_else(|| card.pin.clone()),
+                        declines_after_approval: card.declines_after_approval,
                     },
                 }))
             }

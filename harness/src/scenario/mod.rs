@@ -164,6 +164,12 @@ pub struct Partition {
     /// Only messages from the first node to the second are lost. Default false.
     #[serde(default)]
     pub one_way: bool,
+    /// Hold messages instead of losing them (turmoil `hold` / `release`): connects and reads
+    /// stall for the window, as on a link that went silent, and everything held arrives when it
+    /// ends. What makes a terminal's connect timeout matter; a plain partition refuses connects
+    /// at once. Both directions; not with `one_way`. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stall: bool,
 }
 
 fn default_latency() -> Dur {

@@ -187,6 +187,14 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
                 ),
             );
         }
+        if p.stall && p.one_way {
+            bad(
+                format!("network.partitions[{i}].stall"),
+                "a stall holds both directions (turmoil cannot hold one way); drop `one_way`, \
+                 or drop `stall` for a one-way loss"
+                    .into(),
+            );
+        }
         if p.between[0] == p.between[1] {
             bad(
                 format!("network.partitions[{i}].between"),
@@ -635,5 +643,32 @@ schedule:
             "connect_backoff_max: 20s\n  backup_host: true",
         );
         assert_eq!(errors(&fixed), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_one_way_stall_is_an_error_at_its_line() {
+        let one_way = "name: t
+description: d
+terminal: {}
+host:
+  accounts: [{id: a, balance: \"10.00\"}]
+  cards: [{id: visa, pan: \"4761739001010010\", account: a}]
+network:
+  partitions:
+    - {between: [terminal, proxy], from: 1s, until: 5s, one_way: true, stall: true}
+schedule:
+  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa}
+";
+        let errs = errors(one_way);
+        assert!(
+            errs.iter().any(|e| e.starts_with(
+                "s.yaml:9:79: network.partitions[0].stall: a stall holds both directions"
+            )),
+            "{errs:#?}"
+        );
+        assert_eq!(
+            errors(&one_way.replace(" one_way: true,", "")),
+            Vec::<String>::new()
+        );
     }
 }

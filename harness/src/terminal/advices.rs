@@ -4,7 +4,7 @@
 
 use posfault_proxies::wire::{ISO87, Message, decode, encode};
 
-use crate::terminal::store::Store;
+use crate::terminal::store::{Store, from_hex, to_hex};
 
 const ADVICES_KEY: &str = "reference/advices";
 
@@ -34,10 +34,9 @@ impl Store {
             .lines()
             .filter_map(|l| {
                 let mut p = l.splitn(3, ',');
-                let txn = p.next()?.to_string();
                 let stan = p.next()?.to_string();
-                let body = from_hex(p.next()?)?;
-                let message = decode(&ISO87, &body).ok()?;
+                let message = decode(&ISO87, &from_hex(p.next()?)?).ok()?;
+                let txn = p.next()?.to_string();
                 Some(AdviceRecord { txn, stan, message })
             })
             .collect()
@@ -51,14 +50,14 @@ impl Store {
     }
 
     fn put_advices(&self, all: &[AdviceRecord]) {
-        // One line per advice: txn, STAN, the 0220 in iso87 as hex (values are
-        // dialect-independent, as for the reversal record).
+        // One line per advice: STAN, the 0220 in iso87 as hex (values are
+        // dialect-independent, as for the reversal records), and the transaction id last.
         let mut text = String::new();
         for a in all {
             let Ok(body) = encode(&ISO87, &a.message) else {
                 continue;
             };
-            text.push_str(&format!("{},{},{}\n", a.txn, a.stan, to_hex(&body)));
+            text.push_str(&format!("{},{},{}\n", a.stan, to_hex(&body), a.txn));
         }
         if text.is_empty() {
             self.delete(ADVICES_KEY);
@@ -66,17 +65,6 @@ impl Store {
             self.put(ADVICES_KEY, text);
         }
     }
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
-}
-
-fn from_hex(s: &str) -> Option<Vec<u8>> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

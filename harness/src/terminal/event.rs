@@ -40,6 +40,9 @@ pub enum FailReason {
     /// Settlement not sent: offline approvals are still waiting to reach the host as advices,
     /// and totals sent without them could not agree.
     AdvicesPending,
+    /// The host approved, but the terminal could not finish the sale (the chip declined after
+    /// the approval), so it reversed it.
+    NotCompleted,
 }
 
 impl FailReason {
@@ -53,6 +56,8 @@ impl FailReason {
             FailReason::Connect | FailReason::ReversalPending | FailReason::AdvicesPending => {
                 "connection-failed"
             }
+            // What the reversal says (96), and a fault at the point of sale, not the link.
+            FailReason::NotCompleted => "system-malfunction",
         }
     }
 }
@@ -163,6 +168,7 @@ impl Outcome {
             FailReason::Connect => "could not connect",
             FailReason::ReversalPending => "a reversal is still pending",
             FailReason::AdvicesPending => "offline approvals not yet sent",
+            FailReason::NotCompleted => "approved by the host but not completed",
         };
         let display = match (reason, reversal) {
             (FailReason::Connect, _) => "failed: could not connect, nothing charged".to_string(),
@@ -293,6 +299,13 @@ pub enum TerminalEvent {
         /// STAN of the request.
         stan: String,
         /// Which check the reply failed.
+        why: String,
+    },
+    /// The host approved, but the terminal could not finish the sale and must reverse it.
+    NotCompleted {
+        /// STAN of the request.
+        stan: String,
+        /// What stopped it.
         why: String,
     },
     /// A reversal became due and is stored until acknowledged.

@@ -55,6 +55,9 @@ pub struct CardData {
     pub entry: EntryMode,
     /// The PIN the cardholder entered; sent as an ISO format 0 block (field 52).
     pub pin: Option<String>,
+    /// The chip will refuse to complete after an online approval (EMV second GENERATE AC
+    /// answers AAC): the terminal must reverse what the host approved.
+    pub declines_after_approval: bool,
 }
 
 /// A sale request.
@@ -133,6 +136,19 @@ pub fn advice(sale: &Message) -> Message {
     m.remove(35);
     m.remove(52);
     m
+}
+
+/// Why a reversal is sent (its field 39), as UnionPay and most acquirers read it.
+pub mod reversal_reason {
+    /// No reply in time, or the connection was lost after the request went out.
+    pub const NO_REPLY: &str = "98";
+    /// A reply came but failed validation (MTI, STAN, terminal, amount) or could not be read.
+    pub const INVALID_REPLY: &str = "A0";
+    /// Anything else. The record is saved with this before the request is sent, so a terminal
+    /// that loses power mid-transaction says, after the reboot, that it does not know why.
+    pub const OTHER: &str = "06";
+    /// The host approved but the terminal could not finish (the chip declined afterwards).
+    pub const NOT_COMPLETED: &str = "96";
 }
 
 /// Network management codes (field 70).
@@ -294,6 +310,7 @@ mod tests {
             expiry: Some("2812".into()),
             entry: EntryMode::Swipe,
             pin: Some("4321".into()),
+            declines_after_approval: false,
         };
         let m = sale(
             &ids,

@@ -155,42 +155,84 @@ impl Store {
         self.delete(BATCH_KEY);
     }
 
-    /// Stores a reversal record, replacing any earlier one.
+    /// Stores a reversal record: replaces the one for the same STAN, else queues it behind the
+    /// others. A terminal allowed to sell while a reversal is pending can owe several at once,
+    /// and losing the older one to the newer leaves a cardholder charged.
     pub fn save_reversal(&self, rec: ReversalRecord) {
-        // Layout: txn, newline, stan, newline, the 0400 encoded in iso87 (values are
-        // dialect-independent, so any dialect's message round-trips).
-        let Ok(body) = encode(&ISO87, &rec.message) else {
-            return;
-        };
-        let mut bytes = format!("{}\n{}\n", rec.txn, rec.stan).into_bytes();
-        bytes.extend_from_slice(&body);
-        self.put(REVERSAL_KEY, bytes);
+        let mut all = self.pending_reversals();
+        match all.iter_mut().find(|r| r.stan == rec.stan) {
+            Some(r) => *r = rec,
+            None => all.push(rec),
+        }
+        self.put_reversals(&all);
     }
 
-    /// The pending reversal, if any.
+    /// The oldest pending reversal, if any: the one to send next.
     pub fn pending_reversal(&self) -> Option<ReversalRecord> {
-        let bytes = self.get(REVERSAL_KEY)?;
-        let mut parts = bytes.splitn(3, |&b| b == b'\n');
-        let txn = String::from_utf8(parts.next()?.to_vec()).ok()?;
-        let stan = String::from_utf8(parts.next()?.to_vec()).ok()?;
-        let message = decode(&ISO87, parts.next()?).ok()?;
-        Some(ReversalRecord { stan, txn, message })
+        self.pending_reversals().into_iter().next()
+    }
+
+    /// Every pending reversal, oldest first.
+    pub fn pending_reversals(&self) -> Vec<ReversalRecord> {
+        let bytes = self.get(REVERSAL_KEY).unwrap_or_default();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter_map(|l| {
+                let mut p = l.splitn(3, ',');
+                let stan = p.next()?.to_string();
+                let message = decode(&ISO87, &from_hex(p.next()?)?).ok()?;
+                let txn = p.next()?.to_string();
+                Some(ReversalRecord { stan, txn, message })
+            })
+            .collect()
     }
 
     /// Deletes the reversal record for `stan` (only that one).
     pub fn clear_reversal(&self, stan: &str) {
-        if self.pending_reversal().is_some_and(|r| r.stan == stan) {
-            self.delete(REVERSAL_KEY);
-        }
+        let mut all = self.pending_reversals();
+        all.retain(|r| r.stan != stan);
+        self.put_reversals(&all);
     }
 
     /// Updates the reason (field 39) of the stored reversal for `stan`.
     pub fn set_reversal_reason(&self, stan: &str, reason: &str) {
-        if let Some(mut r) = self.pending_reversal().filter(|r| r.stan == stan) {
+        let mut all = self.pending_reversals();
+        if let Some(r) = all.iter_mut().find(|r| r.stan == stan) {
             r.message.set(39, reason);
-            self.save_reversal(r);
+            self.put_reversals(&all);
         }
     }
+
+    fn put_reversals(&self, all: &[ReversalRecord]) {
+        // One line per record: STAN, the 0400 encoded in iso87 as hex (values are
+        // dialect-independent, so any dialect's message round-trips), and the transaction id
+        // last, so a comma in it cannot shift the other two.
+        let text: String = all
+            .iter()
+            .filter_map(|r| {
+                let body = encode(&ISO87, &r.message).ok()?;
+                Some(format!("{},{},{}\n", r.stan, to_hex(&body), r.txn))
+            })
+            .collect();
+        if text.is_empty() {
+            self.delete(REVERSAL_KEY);
+        } else {
+            self.put(REVERSAL_KEY, text);
+        }
+    }
+}
+
+/// Bytes as upper-case hex, for records kept as text lines.
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// The bytes of a hex string; None if it is not hex.
+pub(crate) fn from_hex(s: &str) -> Option<Vec<u8>> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// A key as a file name: `[A-Za-z0-9_.-]` as is (but not a leading `.`), the rest `%XX`.
@@ -299,5 +341,31 @@ mod tests {
         assert!(s.pending_reversal().is_some());
         s.clear_reversal("000042");
         assert!(s.pending_reversal().is_none());
+    }
+
+    fn record(stan: &str, txn: &str) -> ReversalRecord {
+        let mut m = Message::new("0400".parse().unwrap());
+        m.set(11, stan).set(39, "98");
+        ReversalRecord {
+            stan: stan.into(),
+            txn: txn.into(),
+            message: m,
+        }
+    }
+
+    #[test]
+    fn a_second_reversal_queues_behind_the_first_instead_of_replacing_it() {
+        let s = Store::default();
+        s.save_reversal(record("000002", "t2"));
+        s.save_reversal(record("000003", "t3, with a comma"));
+        s.set_reversal_reason("000003", "A0");
+        s.save_reversal(record("000002", "t2"));
+        let all = s.pending_reversals();
+        let stans: Vec<&str> = all.iter().map(|r| r.stan.as_str()).collect();
+        assert_eq!(stans, ["000002", "000003"]);
+        assert_eq!(all[1].txn, "t3, with a comma");
+        assert_eq!(all[1].message.text(39), Some("A0"));
+        s.clear_reversal("000002");
+        assert_eq!(s.pending_reversal().map(|r| r.stan), Some("000003".into()));
     }
 }

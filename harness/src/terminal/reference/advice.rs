@@ -22,18 +22,7 @@ impl ReferenceTerminal {
     /// Approves the sale offline: a STAN, the advice queued, the batch updated, the merchant told.
     pub(super) fn approve_offline(&mut self, io: &TerminalIo, cmd: &SaleCommand) {
         let stan = io.store.next_stan();
-        let ids = Ids {
-            terminal: &io.config.id,
-            merchant: &io.config.merchant,
-        };
-        let req = messages::sale(
-            &ids,
-            &stan,
-            &cmd.pan,
-            &cmd.card,
-            cmd.amount,
-            &Stamp::at(io.now()),
-        );
+        let req = Self::sale_request(io, cmd, &stan);
         io.store.advice_add(AdviceRecord {
             txn: cmd.txn.clone(),
             stan: stan.clone(),

@@ -39,7 +39,7 @@ mod settle;
 #[derive(Default)]
 pub struct ReferenceTerminal {
     /// Where the `reversal_not_persisted` defect keeps its reversal: RAM.
-    volatile_reversal: Option<ReversalRecord>,
+    volatile_reversals: Vec<ReversalRecord>,
     /// Whether this boot has signed on (the policy's `sign_on`).
     signed_on: bool,
     /// When the last exchange with the host (a command or a network message) ended: idle time

@@ -4,17 +4,31 @@ use super::link::*;
 use super::*;
 
 impl ReferenceTerminal {
-    /// Sends the stored reversal, if any, until acknowledged or out of sends; the first send
-    /// may reuse `conn`, the connection the original went out on. Returns true when no reversal
-    /// is pending afterwards because the host acknowledged it (or there was none).
+    /// Sends the stored reversals, oldest first, each until acknowledged or out of sends; the
+    /// first send may reuse `conn`, the connection the newest original went out on. Stops at
+    /// the first that stays unacknowledged (the link is bad; the rest keep their turn). Returns
+    /// true when none is pending afterwards because the host acknowledged them (or there were
+    /// none).
     pub(super) async fn send_pending_reversal(
         &mut self,
         io: &TerminalIo,
         mut conn: Option<Conn>,
     ) -> bool {
-        let Some(rec) = self.pending(io) else {
-            return true;
-        };
+        while let Some(rec) = self.pending(io) {
+            if !self.send_reversal(io, &rec, conn.take()).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// One reversal, sent until acknowledged or out of sends.
+    async fn send_reversal(
+        &mut self,
+        io: &TerminalIo,
+        rec: &ReversalRecord,
+        mut conn: Option<Conn>,
+    ) -> bool {
         let cfg = &io.config;
         let retries = if cfg.has(Defect::ReversalWithoutRetry) {
             0
@@ -30,7 +44,7 @@ impl ReferenceTerminal {
                 stan: rec.stan.clone(),
                 attempt,
             });
-            let why = match self.reversal_exchange(io, &rec, conn.take()).await {
+            let why = match self.reversal_exchange(io, rec, conn.take()).await {
                 Ok(rc) => {
                     self.clear_reversal(io, &rec.stan);
                     io.note(TerminalEvent::ReversalAcked {
@@ -108,35 +122,47 @@ impl ReferenceTerminal {
         }
     }
 
-    pub(super) fn pending(&self, io: &TerminalIo) -> Option<ReversalRecord> {
+    /// Every reversal owed, oldest first (in RAM only under `reversal_not_persisted`).
+    fn reversals(&self, io: &TerminalIo) -> Vec<ReversalRecord> {
         if io.config.has(Defect::ReversalNotPersisted) {
-            self.volatile_reversal.clone()
+            self.volatile_reversals.clone()
         } else {
-            io.store.pending_reversal()
+            io.store.pending_reversals()
         }
+    }
+
+    /// The oldest reversal owed: the next to send.
+    pub(super) fn pending(&self, io: &TerminalIo) -> Option<ReversalRecord> {
+        self.reversals(io).into_iter().next()
+    }
+
+    /// The reversal owed for `stan`, if any.
+    pub(super) fn reversal_for(&self, io: &TerminalIo, stan: &str) -> Option<ReversalRecord> {
+        self.reversals(io).into_iter().find(|r| r.stan == stan)
     }
 
     pub(super) fn save_reversal(&mut self, io: &TerminalIo, rec: ReversalRecord) {
         if io.config.has(Defect::ReversalNotPersisted) {
-            self.volatile_reversal = Some(rec);
+            match self
+                .volatile_reversals
+                .iter_mut()
+                .find(|r| r.stan == rec.stan)
+            {
+                Some(r) => *r = rec,
+                None => self.volatile_reversals.push(rec),
+            }
         } else {
             io.store.save_reversal(rec);
         }
     }
 
     pub(super) fn clear_reversal(&mut self, io: &TerminalIo, stan: &str) {
-        if self
-            .volatile_reversal
-            .as_ref()
-            .is_some_and(|r| r.stan == stan)
-        {
-            self.volatile_reversal = None;
-        }
+        self.volatile_reversals.retain(|r| r.stan != stan);
         io.store.clear_reversal(stan);
     }
 
     pub(super) fn set_reversal_reason(&mut self, io: &TerminalIo, stan: &str, rc: &str) {
-        if let Some(r) = self.volatile_reversal.as_mut().filter(|r| r.stan == stan) {
+        if let Some(r) = self.volatile_reversals.iter_mut().find(|r| r.stan == stan) {
             r.message.set(39, rc);
         }
         io.store.set_reversal_reason(stan, rc);
@@ -145,7 +171,7 @@ impl ReferenceTerminal {
     /// The `wrong_reversal_stan` bug: the reversal goes out under a fresh STAN, in field 11 and
     /// field 90 alike, so the host cannot find the sale it should undo.
     pub(super) fn misnumber_reversal(&mut self, io: &TerminalIo, stan: &str) {
-        let Some(mut rec) = self.pending(io).filter(|r| r.stan == stan) else {
+        let Some(mut rec) = self.reversal_for(io, stan) else {
             return;
         };
         let wrong = io.store.next_stan();

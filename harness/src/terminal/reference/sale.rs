@@ -2,6 +2,7 @@
 
 use super::link::*;
 use super::*;
+use crate::terminal::messages::reversal_reason;
 
 impl ReferenceTerminal {
     pub(super) async fn sale(&mut self, io: &TerminalIo, cmd: &SaleCommand) {
@@ -20,22 +21,11 @@ impl ReferenceTerminal {
             ));
         }
         let stan = io.store.next_stan();
-        let ids = Ids {
-            terminal: &cfg.id,
-            merchant: &cfg.merchant,
-        };
-        let req = messages::sale(
-            &ids,
-            &stan,
-            &cmd.pan,
-            &cmd.card,
-            cmd.amount,
-            &Stamp::at(io.now()),
-        );
+        let req = Self::sale_request(io, cmd, &stan);
         let record = ReversalRecord {
             stan: stan.clone(),
             txn: cmd.txn.clone(),
-            message: messages::reversal(&req, "98", io.wire.dialect),
+            message: messages::reversal(&req, reversal_reason::OTHER, io.wire.dialect),
         };
         let save_after_send = cfg.reversal_save == ReversalSave::AfterSend;
         if !save_after_send {
@@ -61,6 +51,24 @@ impl ReferenceTerminal {
         // The connection stays with us only when the host answered; a bad link is not reused.
         let (outcome, answered_on) = match reply {
             Ok(rsp) => match validate(&req, &rsp) {
+                Ok(rc) if rc == "00" && cmd.card.declines_after_approval => {
+                    io.note(TerminalEvent::NotCompleted {
+                        stan: stan.clone(),
+                        why: "the card declined after the host approved (second GENERATE AC: AAC)"
+                            .into(),
+                    });
+                    let o = self
+                        .fail(
+                            io,
+                            cmd,
+                            &req,
+                            Some(conn),
+                            FailReason::NotCompleted,
+                            reversal_reason::NOT_COMPLETED,
+                        )
+                        .await;
+                    (o, None)
+                }
                 Ok(rc) => {
                     self.clear_reversal(io, &stan);
                     if rc == "00" {
@@ -78,7 +86,14 @@ impl ReferenceTerminal {
                         why,
                     });
                     let o = self
-                        .fail(io, cmd, &req, Some(conn), FailReason::InvalidReply, "06")
+                        .fail(
+                            io,
+                            cmd,
+                            &req,
+                            Some(conn),
+                            FailReason::InvalidReply,
+                            reversal_reason::INVALID_REPLY,
+                        )
                         .await;
                     (o, None)
                 }
@@ -96,7 +111,14 @@ impl ReferenceTerminal {
                     error,
                 });
                 let o = self
-                    .fail(io, cmd, &req, None, FailReason::NoResponse, "98")
+                    .fail(
+                        io,
+                        cmd,
+                        &req,
+                        None,
+                        FailReason::NoResponse,
+                        reversal_reason::NO_REPLY,
+                    )
                     .await;
                 (o, None)
             }
@@ -106,7 +128,14 @@ impl ReferenceTerminal {
                     why,
                 });
                 let o = self
-                    .fail(io, cmd, &req, None, FailReason::InvalidReply, "06")
+                    .fail(
+                        io,
+                        cmd,
+                        &req,
+                        None,
+                        FailReason::InvalidReply,
+                        reversal_reason::INVALID_REPLY,
+                    )
                     .await;
                 (o, None)
             }
@@ -117,6 +146,16 @@ impl ReferenceTerminal {
         if let Some(conn) = answered_on {
             self.forward_advices(io, Some(conn)).await;
         }
+    }
+
+    /// The 0200 for `cmd` under `stan`, stamped now.
+    pub(super) fn sale_request(io: &TerminalIo, cmd: &SaleCommand, stan: &str) -> Message {
+        let ids = Ids {
+            terminal: &io.config.id,
+            merchant: &io.config.merchant,
+        };
+        let stamp = Stamp::at(io.now());
+        messages::sale(&ids, stan, &cmd.pan, &cmd.card, cmd.amount, &stamp)
     }
 
     /// No reply in time. The correct terminal reverses; three defects do something else here.
@@ -159,7 +198,14 @@ impl ReferenceTerminal {
             return failed(cmd, stan, FailReason::NoResponse, ReversalState::None);
         }
         let mut outcome = self
-            .fail(io, cmd, req, Some(conn), FailReason::NoResponse, "98")
+            .fail(
+                io,
+                cmd,
+                req,
+                Some(conn),
+                FailReason::NoResponse,
+                reversal_reason::NO_REPLY,
+            )
             .await;
         if cfg.has(Defect::ReportApprovedOnTimeout) {
             // Reverses correctly, then tells the merchant the sale went through.
@@ -183,7 +229,7 @@ impl ReferenceTerminal {
         rc: &str,
     ) -> Outcome {
         let stan = req.text(11).unwrap_or_default().to_string();
-        if self.pending(io).is_none_or(|r| r.stan != stan) {
+        if self.reversal_for(io, &stan).is_none() {
             // after_send policy and the send itself failed: save it now, the host may have it.
             self.save_reversal(
                 io,
@@ -202,10 +248,13 @@ impl ReferenceTerminal {
             stan: stan.clone(),
             reason: rc.into(),
         });
-        let reversal = if self.send_pending_reversal(io, conn).await {
-            ReversalState::Acknowledged
-        } else if self.pending(io).is_some() {
+        // Older reversals go first; this one is acknowledged once its record is gone, unless a
+        // defect dropped it unacknowledged.
+        let cleared = self.send_pending_reversal(io, conn).await;
+        let reversal = if self.reversal_for(io, &stan).is_some() {
             ReversalState::Pending
+        } else if cleared {
+            ReversalState::Acknowledged
         } else {
             ReversalState::None
         };
