@@ -152,6 +152,7 @@ pub(crate) fn run(args: TerminalArgs) -> anyhow::Result<ExitCode> {
                         expiry,
                         entry,
                         pin,
+                        declines_after_approval: false,
                     },
                 }),
                 Some((masked, amount)),

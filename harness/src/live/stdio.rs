@@ -214,6 +214,8 @@ fn to_command(c: &AdapterCommand) -> Result<Command, String> {
             expiry: card.expiry.clone(),
             entry,
             pin: card.pin.clone(),
+            // Protocol v1 carries no chip behaviour: the card completes what the host approves.
+            declines_after_approval: false,
         },
     }))
 }
