@@ -5,13 +5,15 @@
 //! schedule and expectations. [`runner::run`] plays it in a deterministic turmoil simulation
 //! and returns a [`runner::RunReport`]: the transcript of every frame, fault, timer and outcome,
 //! the host's journal, and the [`check`] verdicts. Same scenario + same seed = byte-identical
-//! transcript.
+//! transcript. [`live::run_live`] plays the same scenario over real loopback TCP against a
+//! terminal process (any language) speaking the adapter protocol of `docs/adapter.md`.
 
 pub mod check;
 pub mod cli;
 pub mod declines;
 mod harness;
 pub mod host;
+pub mod live;
 pub mod money;
 pub mod report;
 pub mod runner;

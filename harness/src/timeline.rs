@@ -24,7 +24,8 @@ pub fn render(t: &Transcript) -> String {
     out
 }
 
-fn line(kind: &EventKind) -> String {
+/// One event as the timeline writes it, without its time.
+pub fn line(kind: &EventKind) -> String {
     match kind {
         EventKind::Link(l) => match l {
             LinkEvent::ConnOpened { conn, route } if route.is_primary() => {
@@ -158,6 +159,8 @@ fn line(kind: &EventKind) -> String {
             TerminalEvent::PowerOff => "POWER OFF".to_string(),
             TerminalEvent::PowerOn => "power on".to_string(),
             TerminalEvent::Outcome(o) => format!("OUTCOME {}: {}", o.txn, o.display),
+            TerminalEvent::Note { text } => format!("note: {text}"),
+            TerminalEvent::Log { stream, line } => format!("{stream}: {line}"),
         },
     }
 }
@@ -198,7 +201,16 @@ impl std::fmt::Display for DeltaFmt {
 pub fn verdict(r: &RunReport, file: &str, verbose: bool) -> String {
     let mut out = String::new();
     let status = if r.passed { "PASS" } else { "FAIL" };
-    let _ = writeln!(out, "{status} {} (seed {}) {file}", r.scenario, r.seed);
+    let live = if r.mode == crate::runner::RunMode::Live {
+        ", live"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "{status} {} (seed {}{live}) {file}",
+        r.scenario, r.seed
+    );
     if let Some(e) = &r.error {
         let _ = writeln!(out, "  error: {e}");
     }
@@ -207,10 +219,16 @@ pub fn verdict(r: &RunReport, file: &str, verbose: bool) -> String {
         .iter()
         .filter(|v| v.passed && !v.expected_to_fail)
         .count();
+    let not_applicable: Vec<_> = r
+        .verdicts
+        .iter()
+        .filter(|v| v.not_applicable.is_some())
+        .map(|v| v.check.name())
+        .collect();
     let caught: Vec<_> = r
         .verdicts
         .iter()
-        .filter(|v| !v.passed && v.expected_to_fail)
+        .filter(|v| !v.passed && v.expected_to_fail && v.not_applicable.is_none())
         .map(|v| v.check.name())
         .collect();
     let mut line = format!("  checks: {passed} passed");
@@ -222,8 +240,22 @@ pub fn verdict(r: &RunReport, file: &str, verbose: bool) -> String {
             caught.join(", ")
         );
     }
+    if !not_applicable.is_empty() {
+        let _ = write!(
+            line,
+            ", {} not applicable ({})",
+            not_applicable.len(),
+            not_applicable.join(", ")
+        );
+    }
     let _ = writeln!(out, "{line}");
     for v in &r.verdicts {
+        if let Some(why) = &v.not_applicable {
+            if verbose {
+                let _ = writeln!(out, "  n/a  {}: not applicable: {why}", v.check);
+            }
+            continue;
+        }
         if v.as_expected() && !verbose {
             continue;
         }

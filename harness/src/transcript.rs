@@ -190,11 +190,15 @@ impl Transcript {
     }
 }
 
+/// Called with every event as it is recorded.
+pub type Tap = Arc<dyn Fn(&EventKind) + Send + Sync>;
+
 /// Collects events from every actor of a run, stamped by the run's clock.
 #[derive(Clone)]
 pub struct Recorder {
     events: Arc<Mutex<Vec<(At, EventKind)>>>,
     clock: Arc<dyn Clock>,
+    tap: Option<Tap>,
 }
 
 impl Recorder {
@@ -203,6 +207,18 @@ impl Recorder {
         Recorder {
             events: Arc::default(),
             clock,
+            tap: None,
+        }
+    }
+
+    /// A recorder that also hands every event to `tap` the moment it is recorded: how
+    /// `posfault terminal --stdio` turns the reference terminal's outcomes into protocol lines
+    /// at once, and how a live run wakes up on a frame that triggers a power cut.
+    pub fn with_tap(clock: Arc<dyn Clock>, tap: Tap) -> Self {
+        Recorder {
+            events: Arc::default(),
+            clock,
+            tap: Some(tap),
         }
     }
 
@@ -213,14 +229,17 @@ impl Recorder {
 
     /// Records an event now.
     pub fn record(&self, kind: impl Into<EventKind>) {
-        let at = At::from_duration(self.clock.now());
-        self.lock().push((at, kind.into()));
+        self.record_at(self.clock.now(), kind);
     }
 
     /// Records an event at a given time; for the runner, which acts between simulation steps
     /// where no node clock is current.
     pub fn record_at(&self, at: Duration, kind: impl Into<EventKind>) {
-        self.lock().push((At::from_duration(at), kind.into()));
+        let kind = kind.into();
+        if let Some(tap) = &self.tap {
+            tap(&kind);
+        }
+        self.lock().push((At::from_duration(at), kind));
     }
 
     /// How many events have been recorded so far.

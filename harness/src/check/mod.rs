@@ -119,6 +119,22 @@ impl CheckId {
         }
     }
 
+    /// Whether the check compares against the reference host's journal, so cannot judge a run
+    /// against a real host (`host.upstream`).
+    pub fn needs_journal(self) -> bool {
+        matches!(
+            self,
+            CheckId::OutcomeMatchesJournal | CheckId::MoneyConserved | CheckId::AdvicesForwarded
+        )
+    }
+
+    /// Whether the check judges the dial records the simulation's dialer writes. A terminal
+    /// process dials for itself and a refused connect never reaches the proxy, so a live run
+    /// has no such records.
+    pub fn needs_dial_records(self) -> bool {
+        matches!(self, CheckId::ConnectRetryPolicy)
+    }
+
     /// Runs the check; each finding says what happened, where, and what was expected.
     pub fn run(self, input: &CheckInput<'_>) -> Vec<String> {
         match self {
@@ -155,12 +171,24 @@ pub struct Verdict {
     /// What the check found.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<String>,
+    /// Why the check could not judge this run (it needs the reference host's journal and the
+    /// host was a real one, `host.upstream`): neither a pass nor a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
 }
 
 impl Verdict {
-    /// Whether the verdict is what the scenario expects.
+    /// Whether the verdict is what the scenario expects. A check that does not apply is never
+    /// held against the run.
     pub fn as_expected(&self) -> bool {
-        self.passed != self.expected_to_fail
+        self.not_applicable.is_some() || self.passed != self.expected_to_fail
+    }
+
+    /// Marks the verdict "not applicable" for `why`, dropping what the check said.
+    pub fn set_not_applicable(&mut self, why: &str) {
+        self.passed = false;
+        self.findings.clear();
+        self.not_applicable = Some(why.to_string());
     }
 }
 
@@ -175,6 +203,7 @@ pub fn run_all(input: &CheckInput<'_>, expected_to_fail: &[CheckId]) -> Vec<Verd
                 passed: findings.is_empty(),
                 expected_to_fail: expected_to_fail.contains(&check),
                 findings,
+                not_applicable: None,
             }
         })
         .collect()

@@ -7,7 +7,9 @@ mod proxy;
 mod run;
 mod schema;
 pub mod seeds;
+mod terminal;
 mod wire;
+mod words;
 
 use std::process::ExitCode;
 
@@ -47,6 +49,12 @@ enum Command {
     ///
     /// Exit status: 0 after Ctrl-C, 2 when the configuration or a flag is invalid.
     Host(host::HostArgs),
+    /// The reference terminal over real TCP: `--stdio` speaks the adapter protocol (live
+    /// runs), or make one `sale` / `settle` against a host.
+    ///
+    /// Exit status: 0 approved (or settled, or a clean stdio shutdown), 1 otherwise, 2 for a
+    /// bad flag or environment.
+    Terminal(terminal::TerminalArgs),
     /// Decode or encode ISO 8583 frames (dialects iso87, iso87-ascii, cup).
     Wire(wire::WireArgs),
     /// Print the JSON Schema of scenario files, for editors.
@@ -54,10 +62,13 @@ enum Command {
 }
 
 impl Cli {
-    /// Whether the command serves sockets until stopped (`proxy`, `host`). Those keep Rust's
+    /// Whether the command serves sockets until stopped (`proxy`, `host`, `terminal`). Those keep Rust's
     /// ignored SIGPIPE, so a peer that goes away is an I/O error to handle, never a signal.
     pub fn serves(&self) -> bool {
-        matches!(self.command, Command::Proxy(_) | Command::Host(_))
+        matches!(
+            self.command,
+            Command::Proxy(_) | Command::Host(_) | Command::Terminal(_)
+        )
     }
 }
 
@@ -69,6 +80,7 @@ pub fn main(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => bench::bench(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Host(args) => host::run(args),
+        Command::Terminal(args) => terminal::run(args),
         Command::Wire(args) => wire::run(args),
         Command::Schema => schema::run(),
     }

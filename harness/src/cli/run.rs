@@ -11,6 +11,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::seeds::{Seeds, Shard};
 use crate::cli::{EXIT_FAIL, EXIT_PASS, EXIT_USAGE};
+use crate::live::{LiveOptions, is_live};
+
+/// Ctrl-C stopped a live run: 128 + SIGINT, as shells report it.
+const EXIT_INTERRUPTED: u8 = 130;
 use crate::report::{self, Format, Lang, ScenarioRun};
 use crate::runner::RunReport;
 use crate::scenario::{Scenario, load_file};
@@ -47,6 +51,19 @@ pub(crate) struct RunArgs {
     /// Language of the Markdown and HTML reports (with --report).
     #[arg(long, default_value = "en", requires = "report")]
     lang: Lang,
+    /// Live scenarios: run this terminal instead of each one's `terminal.command`; one string
+    /// split like a shell does (quotes, backslashes; no variables or globs), e.g.
+    /// ".venv/bin/python examples/python-terminal/terminal.py". How a team certifies its own
+    /// terminal.
+    #[arg(long, value_name = "COMMAND", value_parser = crate::cli::words::parse_command)]
+    terminal_cmd: Option<crate::cli::words::Argv>,
+    /// Live scenarios: multiply every timing (schedule, terminal timeouts, fault windows and
+    /// delays, maintenance, time limit) by F > 0; 0.5 runs twice as fast.
+    #[arg(long, value_name = "F", default_value_t = 1.0, value_parser = crate::cli::words::parse_scale)]
+    time_scale: f64,
+    /// Live scenarios: keep each run's terminal state directory and print where it is.
+    #[arg(long)]
+    keep_state: bool,
 }
 
 /// One (scenario, seed) run to make.
@@ -88,7 +105,15 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .map(|(_, item)| item)
         .collect();
 
-    let reports = run_parallel(&scenarios, &items, args.jobs, sweep);
+    let live = LiveOptions {
+        command: args.terminal_cmd.clone().map(|a| a.0),
+        time_scale: args.time_scale,
+        keep_state: args.keep_state,
+    };
+    if items.iter().any(|i| is_live(&scenarios[i.scenario].1)) {
+        crate::live::interrupt::install();
+    }
+    let reports = run_parallel(&scenarios, &items, args.jobs, sweep, &live);
     let (mut passed, mut failed) = (0, 0);
     if sweep {
         for (i, (file, s)) in scenarios.iter().enumerate() {
@@ -146,6 +171,10 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     println!("{passed} passed, {failed} failed, {invalid} invalid");
+    if crate::live::interrupt::interrupted() {
+        println!("interrupted");
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    }
     Ok(ExitCode::from(if invalid > 0 {
         EXIT_USAGE
     } else if failed > 0 {
@@ -174,12 +203,14 @@ fn first_problem(r: &RunReport) -> String {
 
 /// Runs every item, one simulation per thread at a time, and returns reports in item order.
 /// Sweeps keep only what a failing seed needs; a transcript per passing seed would cost memory
-/// for nothing.
+/// for nothing. Live runs go one at a time after the simulations: they take wall-clock time
+/// and their timing checks are fairest on a machine that is not busy simulating.
 fn run_parallel(
     scenarios: &[(PathBuf, Scenario)],
     items: &[Item],
     jobs: Option<usize>,
     sweep: bool,
+    live: &LiveOptions,
 ) -> Vec<RunReport> {
     let jobs = jobs
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
@@ -193,25 +224,47 @@ fn run_parallel(
     if items.len() < 2 {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
+    let is_live_item = |item: &Item| is_live(&scenarios[item.scenario].1);
+    let simulated: Vec<usize> = (0..items.len())
+        .filter(|&k| !is_live_item(&items[k]))
+        .collect();
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<RunReport>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    let keep = |k: usize, mut report: RunReport| {
+        if sweep && report.passed {
+            report.transcript.events.clear();
+            report.journal.clear();
+        }
+        slots.lock().unwrap_or_else(|p| p.into_inner())[k] = Some(report);
+        bar.inc(1);
+    };
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
                 loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(k) else { break };
-                    let mut report = crate::runner::run(&scenarios[item.scenario].1, item.seed);
-                    if sweep && report.passed {
-                        report.transcript.events.clear();
-                        report.journal.clear();
+                    if crate::live::interrupt::interrupted() {
+                        // Ctrl-C while simulating: no live terminal is running yet (live runs
+                        // come last), so nothing needs stopping.
+                        eprintln!("interrupted");
+                        std::process::exit(i32::from(EXIT_INTERRUPTED));
                     }
-                    slots.lock().unwrap_or_else(|p| p.into_inner())[k] = Some(report);
-                    bar.inc(1);
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&k) = simulated.get(n) else { break };
+                    let item = &items[k];
+                    keep(
+                        k,
+                        crate::runner::run(&scenarios[item.scenario].1, item.seed),
+                    );
                 }
             });
         }
     });
+    for (k, item) in items.iter().enumerate().filter(|(_, i)| is_live_item(i)) {
+        keep(
+            k,
+            crate::live::run_live(&scenarios[item.scenario].1, item.seed, live),
+        );
+    }
     bar.finish_and_clear();
     slots
         .into_inner()

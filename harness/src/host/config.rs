@@ -51,6 +51,11 @@ pub struct HostConfig {
     /// debit their accounts and count for duplicates, limits and settlement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<PastSale>,
+    /// Live scenarios only: a real acquirer host at `HOST:PORT` instead of this reference
+    /// host. The fault proxy relays to it; `cards` then only name the PANs the schedule uses,
+    /// and the checks that need the reference host's journal report "not applicable".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<String>,
 }
 
 /// A sale approved before the run (e.g. by a terminal whose memory was since replaced, so its

@@ -181,6 +181,9 @@ fn verdicts(out: &mut String, s: &ScenarioView, lang: Lang) {
             esc(verdict_words(v, lang)),
             esc(lang.check_text(v.check))
         );
+        if let Some(why) = &v.not_applicable {
+            let _ = write!(out, "<ul class=\"findings\"><li>{}</li></ul>", esc(why));
+        }
         if !v.findings.is_empty() {
             out.push_str("<ul class=\"findings\">");
             for f in &v.findings {
@@ -207,6 +210,9 @@ fn verdicts(out: &mut String, s: &ScenarioView, lang: Lang) {
 }
 
 fn verdict_words(v: &VerdictView, lang: Lang) -> &'static str {
+    if v.not_applicable.is_some() {
+        return lang.t(Msg::CheckNotApplicable);
+    }
     match (v.passed, v.expected_to_fail) {
         (true, false) => lang.t(Msg::CheckOk),
         (false, true) => lang.t(Msg::CheckFailedAsExpected),

@@ -46,6 +46,9 @@ fn test_case(s: &ScenarioView) -> TestCase {
     case.add_property(Property::new("seed", s.seed.to_string()));
     case.add_property(Property::new("sha256", s.sha256.as_str()));
     case.add_property(Property::new("dialect", s.dialect.as_str()));
+    if !s.mode.is_sim() {
+        case.add_property(Property::new("mode", "live"));
+    }
     for r in &s.requirements {
         case.add_property(Property::new("requirement", r.as_str()));
     }

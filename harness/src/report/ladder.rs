@@ -333,6 +333,8 @@ fn terminal_note(e: &TerminalEvent, lang: Lang) -> (String, &'static str) {
         ),
         TerminalEvent::PowerOff => (format!("⚡ {}", t(Msg::PowerOff)), "power-off"),
         TerminalEvent::PowerOn => (format!("⚡ {}", t(Msg::PowerOn)), "power-on"),
+        TerminalEvent::Note { text } => (text.clone(), "info"),
+        TerminalEvent::Log { stream, line } => (format!("{stream}: {line}"), "info"),
         TerminalEvent::Outcome(o) => {
             let mut words = vec![lang.result(o.result).to_string()];
             if let Some(rc) = &o.rc {

@@ -81,6 +81,10 @@ pub struct ScenarioView {
     pub sha256: String,
     /// The seed the run used.
     pub seed: u64,
+    /// `live` for a run over real TCP with a terminal process (wall-clock times, seeded fault
+    /// decisions); absent for simulated runs.
+    #[serde(skip_serializing_if = "crate::runner::RunMode::is_sim")]
+    pub mode: crate::runner::RunMode,
     /// Wire dialect.
     pub dialect: String,
     /// Framing.
@@ -128,6 +132,9 @@ pub struct VerdictView {
     pub as_expected: bool,
     /// What the check found.
     pub findings: Vec<String>,
+    /// Why the check could not judge the run (a real host, `host.upstream`), when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
 }
 
 /// One reported outcome.
@@ -186,6 +193,7 @@ fn scenario_view(run: &ScenarioRun) -> ScenarioView {
         file: run.file.clone(),
         sha256: run.sha256.clone(),
         seed: r.seed,
+        mode: r.mode,
         dialect: s.dialect.to_string(),
         framing: s.framing.to_string(),
         description: s.description.trim().to_string(),
@@ -201,6 +209,7 @@ fn scenario_view(run: &ScenarioRun) -> ScenarioView {
                 expected_to_fail: v.expected_to_fail,
                 as_expected: v.as_expected(),
                 findings: v.findings.clone(),
+                not_applicable: v.not_applicable.clone(),
             })
             .collect(),
         mismatches: r.mismatches.clone(),

@@ -2,11 +2,11 @@
 //! judging the transcript.
 
 mod partitions;
-mod power;
+pub(crate) mod power;
 mod report;
-mod sim;
+pub(crate) mod sim;
 #[cfg(test)]
 mod tests_steps;
 
-pub use report::{OutcomeMismatch, RunReport};
+pub use report::{OutcomeMismatch, RunMode, RunReport};
 pub use sim::{run, run_with};

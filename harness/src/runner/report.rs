@@ -17,6 +17,25 @@ pub struct OutcomeMismatch {
     pub problem: String,
 }
 
+/// How a run was made. Shown in reports only when live, so simulated reports are unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunMode {
+    /// In the turmoil simulation: times simulated, every decision seeded, replayable.
+    #[default]
+    Sim,
+    /// Over real loopback TCP with a terminal process: times are wall-clock and differ between
+    /// runs; fault decisions are still seeded.
+    Live,
+}
+
+impl RunMode {
+    /// True for simulated runs (used to leave the field out of their reports).
+    pub fn is_sim(&self) -> bool {
+        *self == RunMode::Sim
+    }
+}
+
 /// Everything one run produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
@@ -24,6 +43,9 @@ pub struct RunReport {
     pub scenario: String,
     /// The seed the run used.
     pub seed: u64,
+    /// Simulated or live.
+    #[serde(skip_serializing_if = "RunMode::is_sim")]
+    pub mode: RunMode,
     /// True when every verdict is as expected, every pinned outcome matched, and the run ended.
     pub passed: bool,
     /// Why the simulation itself failed (time limit, node error), if it did.

@@ -203,6 +203,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
     RunReport {
         scenario: scenario.name.clone(),
         seed,
+        mode: crate::runner::RunMode::Sim,
         passed,
         error,
         verdicts,
@@ -255,7 +256,7 @@ fn drive(
 
 /// The host's own `refuse` maintenance windows, which the proxy in front of it mirrors: while
 /// the host is down, connecting to the proxy fails too, as it would without a proxy.
-fn host_refusals(scenario: &Scenario) -> Vec<Refusal> {
+pub(crate) fn host_refusals(scenario: &Scenario) -> Vec<Refusal> {
     scenario
         .host
         .maintenance
@@ -272,7 +273,11 @@ fn host_refusals(scenario: &Scenario) -> Vec<Refusal> {
 /// The schedule's commands, `offset` later and with ids suffixed by `suffix` (fleet members).
 /// A command `after` another transaction follows this member's own one, so its id gets the
 /// suffix too, and no offset: the outcome it waits for is already staggered.
-fn commands(scenario: &Scenario, offset: Duration, suffix: Option<&str>) -> Vec<Scheduled> {
+pub(crate) fn commands(
+    scenario: &Scenario,
+    offset: Duration,
+    suffix: Option<&str>,
+) -> Vec<Scheduled> {
     let id = |id: &str| format!("{id}{}", suffix.unwrap_or_default());
     scenario
         .schedule

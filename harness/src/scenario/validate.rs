@@ -217,6 +217,135 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
             );
         }
     }
+    out.extend(validate_live(s));
+    out
+}
+
+/// `host.upstream`: a real host, so only live, at a `HOST:PORT`, and without the settings that
+/// only shape the reference host's answers.
+fn validate_upstream(s: &Scenario) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let h = &s.host;
+    let Some(addr) = &h.upstream else {
+        return out;
+    };
+    if s.terminal.command.is_none() {
+        out.push((
+            "host.upstream".into(),
+            "a real host can only be reached in a live run: add `terminal: {command: [posfault, \
+             terminal, --stdio]}` (or your terminal's command)"
+                .into(),
+        ));
+    }
+    let port_ok = addr
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+    if !port_ok {
+        out.push((
+            "host.upstream".into(),
+            format!("expected HOST:PORT such as 127.0.0.1:8583, found {addr:?}"),
+        ));
+    }
+    for (set, field) in [
+        (!h.merchants.is_empty(), "merchants"),
+        (!h.risk.is_empty(), "risk"),
+        (h.processing_delay.is_some(), "processing_delay"),
+        (h.capacity.is_some(), "capacity"),
+        (!h.maintenance.is_empty(), "maintenance"),
+        (!h.history.is_empty(), "history"),
+    ] {
+        if set {
+            out.push((
+                format!("host.{field}"),
+                "configures the reference host, which host.upstream replaces by a real one; \
+                 remove it (fault rules shape what the real host's answers go through)"
+                    .into(),
+            ));
+        }
+    }
+    out
+}
+
+/// A scenario with `terminal.command` runs live (real TCP, a terminal process): what only the
+/// simulation can do is refused here, with the live way to get it where there is one.
+fn validate_live(s: &Scenario) -> Vec<(String, String)> {
+    let mut out = validate_upstream(s);
+    let Some(cmd) = &s.terminal.command else {
+        return out;
+    };
+    let mut bad = |path: &str, msg: String| out.push((path.to_string(), msg));
+    if cmd.first().is_none_or(|p| p.trim().is_empty()) {
+        bad(
+            "terminal.command",
+            "expected the terminal's argv, e.g. [posfault, terminal, --stdio] or \
+             [python3, terminal.py]"
+                .into(),
+        );
+    }
+    if s.terminal.fleet.is_some() {
+        bad(
+            "terminal.fleet",
+            "a live run drives one terminal process; run fleets in the simulation (remove \
+             `command`) or drop `fleet`"
+                .into(),
+        );
+    }
+    if !s.terminal.defects.is_empty() {
+        bad(
+            "terminal.defects",
+            "defects switch the built-in simulated terminal's bugs; for a live run put them on \
+             the built-in terminal's command line: [posfault, terminal, --stdio, --defect, \
+             no_reversal_on_timeout]"
+                .into(),
+        );
+    }
+    if s.envelope.is_some() {
+        bad(
+            "envelope",
+            "adapter protocol v1 passes no TPDU to the terminal; live runs use iso87 or \
+             iso87-ascii without an envelope"
+                .into(),
+        );
+    }
+    for (i, step) in s.schedule.iter().enumerate() {
+        if matches!(step.due(), Some(crate::scenario::Due::After { .. })) {
+            let key = if matches!(step, Step::PowerCycle(_) | Step::HostRestart(_)) {
+                "after_txn"
+            } else {
+                "after"
+            };
+            bad(
+                &format!("schedule[{i}].{}.{key}", step.kind()),
+                "live runs feed the schedule at fixed times only; give the step an `at:` time                  (or run it in a simulated scenario, without `terminal.command`)"
+                    .into(),
+            );
+        }
+        if let Step::HostRestart(_) = step {
+            bad(
+                &format!("schedule[{i}].host_restart"),
+                "live runs do not restart the host yet; use it in a simulated scenario (no \
+                 `terminal.command`)"
+                    .into(),
+            );
+        }
+    }
+    let net = &s.network;
+    if net.loss.is_some() {
+        bad(
+            "network.loss",
+            "turmoil's link loss exists only in the simulation; in a live run use fault rules \
+             (drop_frame, reset) instead"
+                .into(),
+        );
+    }
+    if !net.partitions.is_empty() {
+        bad(
+            "network.partitions",
+            "partitions exist only in the simulation; in a live run use fault rules (refuse, \
+             hang) instead"
+                .into(),
+        );
+    }
     out
 }
 
@@ -335,6 +464,15 @@ pub(crate) fn validate_host(h: &HostConfig, prefix: &str) -> Vec<(String, String
     let mut out = Vec::new();
     let mut bad = |path: String, msg: String| out.push((format!("{prefix}{path}"), msg));
 
+    if prefix.is_empty() && h.upstream.is_some() {
+        // `posfault host` is the reference host itself; a real host belongs in a live scenario.
+        bad(
+            "upstream".into(),
+            "names a real host in place of the reference host, which only a live scenario's \
+             `host:` section can do; remove it from a file for `posfault host`"
+                .into(),
+        );
+    }
     let accounts: BTreeSet<&str> = h.accounts.iter().map(|a| a.id.as_str()).collect();
     let mut seen = BTreeSet::new();
     for (i, a) in h.accounts.iter().enumerate() {

@@ -136,9 +136,15 @@ pub struct Schedule {
     queue: Arc<Mutex<VecDeque<Scheduled>>>,
     /// When each transaction's outcome was reported, by transaction id.
     reported: Arc<Mutex<BTreeMap<String, Duration>>>,
+    /// Commands still to come, for a schedule fed while it runs ([`Schedule::fed`]).
+    incoming: Option<Arc<tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Command>>>>,
     recorder: Recorder,
     terminal: String,
 }
+
+/// Feeds a [`Schedule::fed`] schedule. Dropping it ends the schedule once what was sent is
+/// handed out.
+pub type ScheduleFeed = tokio::sync::mpsc::UnboundedSender<Command>;
 
 impl Schedule {
     /// A schedule of commands in order for the terminal with id `terminal`, each due at its
@@ -162,9 +168,26 @@ impl Schedule {
         Schedule {
             queue: Arc::new(Mutex::new(commands.into())),
             reported: Arc::default(),
+            incoming: None,
             recorder,
             terminal: terminal.to_string(),
         }
+    }
+
+    /// A schedule whose commands arrive while it runs, for a terminal driven from outside
+    /// (`posfault terminal --stdio` takes them from its stdin): commands sent on the returned
+    /// feed are handed out in order, each once due; `next` waits for the next one and returns
+    /// `None` once the feed is dropped and everything sent was handed out.
+    pub fn fed(recorder: Recorder, terminal: &str) -> (Self, ScheduleFeed) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let schedule = Schedule {
+            queue: Arc::default(),
+            reported: Arc::default(),
+            incoming: Some(Arc::new(tokio::sync::Mutex::new(rx))),
+            recorder,
+            terminal: terminal.to_string(),
+        };
+        (schedule, tx)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Scheduled>> {
@@ -205,6 +228,15 @@ impl Schedule {
     /// The next command, once it is due; `None` when the schedule is done. Handing it out is
     /// recorded in the transcript.
     pub async fn next(&self) -> Option<Command> {
+        if let Some(incoming) = &self.incoming
+            && self.lock().is_empty()
+        {
+            let command = incoming.lock().await.recv().await?;
+            self.lock().push_back(Scheduled {
+                command,
+                after: None,
+            });
+        }
         let due = loop {
             match self.peek() {
                 Next::Done => return None,

@@ -85,6 +85,12 @@ pub struct TerminalConfig {
     /// Known terminal bugs to switch on, to prove the checks catch them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub defects: Vec<Defect>,
+    /// Live mode: run this terminal program (argv, e.g. `[posfault, terminal, --stdio]`; a
+    /// first element `posfault` is this executable) over real loopback TCP, speaking the
+    /// adapter protocol of `docs/adapter.md`, instead of the built-in terminal in the
+    /// simulation. `posfault run --terminal-cmd` replaces it for a whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
 }
 
 impl Default for TerminalConfig {
@@ -108,6 +114,7 @@ impl Default for TerminalConfig {
             block_sales_while_reversal_pending: false,
             fleet: None,
             defects: Vec::new(),
+            command: None,
         }
     }
 }

@@ -372,4 +372,18 @@ pub enum TerminalEvent {
     },
     /// The terminal reported an outcome.
     Outcome(Outcome),
+    /// Something an external terminal said about itself (an adapter `note`): shown, never
+    /// judged, as the checks read the link and not the terminal's account of itself.
+    Note {
+        /// The note, PANs masked.
+        text: String,
+    },
+    /// A line an external terminal wrote that is not protocol: kept for the reader of the
+    /// transcript, never parsed.
+    Log {
+        /// `stdout` or `stderr`.
+        stream: String,
+        /// The line, PANs masked.
+        line: String,
+    },
 }

@@ -13,12 +13,13 @@ mod store;
 
 pub use advices::AdviceRecord;
 pub use api::{
-    After, Command, SaleCommand, Schedule, Scheduled, SettleCommand, Terminal, TerminalIo,
+    After, Command, SaleCommand, Schedule, ScheduleFeed, Scheduled, SettleCommand, Terminal,
+    TerminalIo,
 };
 pub use config::{Defect, Fleet, ReversalSave, TerminalConfig};
 pub use event::{
     Advice, FailReason, OFFLINE_APPROVED, Outcome, ReversalState, TerminalEvent, TxnResult,
 };
-pub use net::{Dialer, Duplex, SimDialer};
+pub use net::{Dialer, Duplex, SimDialer, TcpDialer};
 pub use reference::ReferenceTerminal;
 pub use store::{BatchItem, ReversalRecord, Store};

@@ -87,3 +87,20 @@ impl Drop for Attempt<'_> {
         }
     }
 }
+
+/// Dials a real TCP address (`posfault terminal`, live runs). Nagle is off: ISO 8583 frames are
+/// small and a terminal waits for each reply, so batching would only add latency.
+pub struct TcpDialer {
+    /// The host (or the fault proxy in front of it), as `HOST:PORT`.
+    pub addr: String,
+}
+
+impl Dialer for TcpDialer {
+    fn dial(&self) -> Dialing<'_> {
+        Box::pin(async move {
+            let s = tokio::net::TcpStream::connect(self.addr.as_str()).await?;
+            s.set_nodelay(true)?;
+            Ok(Box::new(s) as Box<dyn Duplex>)
+        })
+    }
+}

@@ -2,8 +2,15 @@
 //! node, so it survives a power cycle the way a terminal's flash does. Any terminal can use it
 //! (`get`/`put`/`delete`); the reference terminal keeps its STAN counter and reversal record here
 //! through the typed helpers below.
+//!
+//! Outside the simulation (`posfault terminal`) a store opened with [`Store::open`] writes
+//! through to a directory on every change, one file per key, each replaced atomically
+//! (write a temporary file, fsync, rename), so a SIGKILL at any moment leaves every
+//! acknowledged `put` or `delete` on disk and never a half-written value.
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use posfault_proxies::wire::{ISO87, Message, decode, encode};
@@ -21,7 +28,11 @@ pub struct ReversalRecord {
 
 /// Shared handle to one terminal's persistent memory. Cloning shares it.
 #[derive(Debug, Clone, Default)]
-pub struct Store(Arc<Mutex<BTreeMap<String, Vec<u8>>>>);
+pub struct Store {
+    map: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+    /// Where every change is written through, for a store opened on a directory.
+    dir: Option<Arc<PathBuf>>,
+}
 
 const STAN_KEY: &str = "reference/last_stan";
 const REVERSAL_KEY: &str = "reference/reversal";
@@ -41,8 +52,46 @@ pub struct BatchItem {
 }
 
 impl Store {
+    /// A store kept in `dir` (which must exist): loads what an earlier boot left there and
+    /// writes every later change through before returning. Keys map to file names with
+    /// anything but `[A-Za-z0-9_.-]` escaped as `%XX`, so `reference/last_stan` is
+    /// `reference%2Flast_stan`.
+    pub fn open(dir: &Path) -> io::Result<Store> {
+        let mut map = BTreeMap::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(key) = name.to_str().and_then(unescape) else {
+                continue; // temporary files of an interrupted write, or foreign files
+            };
+            map.insert(key, std::fs::read(entry.path())?);
+        }
+        Ok(Store {
+            map: Arc::new(Mutex::new(map)),
+            dir: Some(Arc::new(dir.to_path_buf())),
+        })
+    }
+
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes one key's new state to the directory, under the map's lock so writes of one key
+    /// land in order. A failed write is reported on stderr: the terminal keeps running on its
+    /// memory, as a real one with failing flash would, and the operator sees why.
+    fn write_through(&self, key: &str, value: Option<&[u8]>) {
+        let Some(dir) = &self.dir else { return };
+        let path = dir.join(escape(key));
+        let result = match value {
+            Some(v) => write_atomically(&path, v),
+            None => match std::fs::remove_file(&path) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+                other => other,
+            },
+        };
+        if let Err(e) = result {
+            eprintln!("store: cannot write {}: {e}", path.display());
+        }
     }
 
     /// The value stored under `key`.
@@ -52,12 +101,17 @@ impl Store {
 
     /// Stores `value` under `key`, durably: it survives power cycles.
     pub fn put(&self, key: &str, value: impl Into<Vec<u8>>) {
-        self.lock().insert(key.to_string(), value.into());
+        let value = value.into();
+        let mut map = self.lock();
+        self.write_through(key, Some(&value));
+        map.insert(key.to_string(), value);
     }
 
     /// Deletes `key`.
     pub fn delete(&self, key: &str) {
-        self.lock().remove(key);
+        let mut map = self.lock();
+        self.write_through(key, None);
+        map.remove(key);
     }
 
     /// The next STAN (000001 to 999999, then wrapping to 000001), persisted at once.
@@ -68,7 +122,9 @@ impl Store {
             .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
             .unwrap_or(0);
         let next = last % 999_999 + 1;
-        map.insert(STAN_KEY.into(), next.to_string().into_bytes());
+        let value = next.to_string().into_bytes();
+        self.write_through(STAN_KEY, Some(&value));
+        map.insert(STAN_KEY.into(), value);
         format!("{next:06}")
     }
 
@@ -185,9 +241,86 @@ pub(crate) fn from_hex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// A key as a file name: `[A-Za-z0-9_.-]` as is (but not a leading `.`), the rest `%XX`.
+fn escape(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for (i, b) in key.bytes().enumerate() {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && i > 0) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The key a file name stands for; `None` for names [`escape`] never makes (temporary files).
+fn unescape(name: &str) -> Option<String> {
+    if name.starts_with('.') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(name.len());
+    let mut bytes = name.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let hex = [bytes.next()?, bytes.next()?];
+            out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
+        } else {
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Replaces `path` with `value` so that a crash leaves either the old or the new content.
+fn write_atomically(path: &Path, value: &[u8]) -> io::Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("key");
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(value)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_store_opened_on_a_directory_keeps_everything_for_the_next_boot() {
+        let dir = std::env::temp_dir().join(format!("posfault-store-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let s = Store::open(&dir).unwrap();
+        assert_eq!(s.next_stan(), "000001");
+        s.put("a key/with:odd chars", "v1");
+        s.put("gone", "x");
+        s.delete("gone");
+        s.batch_add(BatchItem {
+            stan: "000001".into(),
+            date: "0115".into(),
+            amount: 1234,
+            credit: false,
+        });
+        drop(s);
+        let again = Store::open(&dir).unwrap();
+        assert_eq!(again.next_stan(), "000002");
+        assert_eq!(
+            again.get("a key/with:odd chars").as_deref(),
+            Some(&b"v1"[..])
+        );
+        assert_eq!(again.get("gone"), None);
+        assert_eq!(again.batch().len(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn escaped_keys_round_trip() {
+        for key in ["reference/last_stan", ".hidden", "100%", "ok_key-1.x"] {
+            assert_eq!(unescape(&escape(key)).as_deref(), Some(key));
+        }
+        assert_eq!(unescape(".x.tmp"), None);
+    }
 
     #[test]
     fn stan_wraps_after_999999() {

@@ -1,0 +1,59 @@
+//! Ctrl-C during a live run. A simulation can simply die; a live run has terminal processes
+//! and sockets to stop first. [`install`] turns SIGINT into a flag that every live run watches:
+//! each one tears down (shutdown, kill, close) and reports the interruption, and `posfault run`
+//! then exits non-zero.
+
+use std::sync::OnceLock;
+
+use tokio::sync::watch;
+
+static FLAG: OnceLock<watch::Sender<bool>> = OnceLock::new();
+
+/// Starts watching for Ctrl-C (once per process; later calls do nothing). From then on SIGINT
+/// no longer kills `posfault` at once: it sets the flag.
+pub fn install() {
+    let mut first = false;
+    let tx = FLAG.get_or_init(|| {
+        first = true;
+        watch::channel(false).0
+    });
+    if !first {
+        return;
+    }
+    let tx = tx.clone();
+    let started = std::thread::Builder::new()
+        .name("posfault-ctrl-c".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    let _ = tx.send(true);
+                    eprintln!("interrupted: stopping terminals and listeners");
+                }
+            });
+        });
+    if let Err(e) = started {
+        eprintln!("warning: cannot watch for Ctrl-C: {e}");
+    }
+}
+
+/// Whether Ctrl-C was pressed.
+pub fn interrupted() -> bool {
+    FLAG.get().is_some_and(|tx| *tx.borrow())
+}
+
+/// Completes when Ctrl-C is pressed; never, when [`install`] was not called.
+pub async fn wait() {
+    match FLAG.get() {
+        Some(tx) => {
+            let mut rx = tx.subscribe();
+            let _ = rx.wait_for(|v| *v).await;
+        }
+        None => std::future::pending().await,
+    }
+}
