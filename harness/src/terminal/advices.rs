@@ -2,9 +2,9 @@
 //! It lives in the terminal's [`Store`], so a power cut loses none; each advice is kept until
 //! the host answers 00 (posted) or 94 (already posted).
 
-use posfault_proxies::wire::{ISO87, Message, decode, encode};
+use posfault_proxies::wire::Message;
 
-use crate::terminal::store::{Store, from_hex, to_hex};
+use crate::terminal::store::Store;
 
 const ADVICES_KEY: &str = "reference/advices";
 
@@ -29,16 +29,9 @@ impl Store {
 
     /// The queued advices, oldest first.
     pub fn advices(&self) -> Vec<AdviceRecord> {
-        let bytes = self.get(ADVICES_KEY).unwrap_or_default();
-        String::from_utf8_lossy(&bytes)
-            .lines()
-            .filter_map(|l| {
-                let mut p = l.splitn(3, ',');
-                let stan = p.next()?.to_string();
-                let message = decode(&ISO87, &from_hex(p.next()?)?).ok()?;
-                let txn = p.next()?.to_string();
-                Some(AdviceRecord { txn, stan, message })
-            })
+        self.messages(ADVICES_KEY)
+            .into_iter()
+            .map(|(stan, message, txn)| AdviceRecord { txn, stan, message })
             .collect()
     }
 
@@ -50,20 +43,11 @@ impl Store {
     }
 
     fn put_advices(&self, all: &[AdviceRecord]) {
-        // One line per advice: STAN, the 0220 in iso87 as hex (values are
-        // dialect-independent, as for the reversal records), and the transaction id last.
-        let mut text = String::new();
-        for a in all {
-            let Ok(body) = encode(&ISO87, &a.message) else {
-                continue;
-            };
-            text.push_str(&format!("{},{},{}\n", a.stan, to_hex(&body), a.txn));
-        }
-        if text.is_empty() {
-            self.delete(ADVICES_KEY);
-        } else {
-            self.put(ADVICES_KEY, text);
-        }
+        self.put_messages(
+            ADVICES_KEY,
+            all.iter()
+                .map(|a| (a.stan.as_str(), &a.message, a.txn.as_str())),
+        );
     }
 }
 

@@ -180,16 +180,9 @@ impl Store {
 
     /// Every pending reversal, oldest first.
     pub fn pending_reversals(&self) -> Vec<ReversalRecord> {
-        let bytes = self.get(REVERSAL_KEY).unwrap_or_default();
-        String::from_utf8_lossy(&bytes)
-            .lines()
-            .filter_map(|l| {
-                let mut p = l.splitn(3, ',');
-                let stan = p.next()?.to_string();
-                let message = decode(&ISO87, &from_hex(p.next()?)?).ok()?;
-                let txn = p.next()?.to_string();
-                Some(ReversalRecord { stan, txn, message })
-            })
+        self.messages(REVERSAL_KEY)
+            .into_iter()
+            .map(|(stan, message, txn)| ReversalRecord { stan, txn, message })
             .collect()
     }
 
@@ -210,31 +203,57 @@ impl Store {
     }
 
     fn put_reversals(&self, all: &[ReversalRecord]) {
-        // One line per record: STAN, the 0400 encoded in iso87 as hex (values are
-        // dialect-independent, so any dialect's message round-trips), and the transaction id
-        // last, so a comma in it cannot shift the other two.
+        self.put_messages(
+            REVERSAL_KEY,
+            all.iter()
+                .map(|r| (r.stan.as_str(), &r.message, r.txn.as_str())),
+        );
+    }
+
+    /// A queue of messages kept under `key`, oldest first: one line per message with its
+    /// STAN, the message encoded in iso87 as hex (values are dialect-independent, so any
+    /// dialect's message round-trips) and the transaction id last, so a comma in it cannot
+    /// shift the other two.
+    pub(crate) fn messages(&self, key: &str) -> Vec<(String, Message, String)> {
+        let bytes = self.get(key).unwrap_or_default();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter_map(|l| {
+                let mut p = l.splitn(3, ',');
+                let stan = p.next()?.to_string();
+                let message = decode(&ISO87, &from_hex(p.next()?)?).ok()?;
+                Some((stan, message, p.next()?.to_string()))
+            })
+            .collect()
+    }
+
+    /// Replaces the queue under `key` (deleting the key when it is empty).
+    pub(crate) fn put_messages<'a>(
+        &self,
+        key: &str,
+        all: impl Iterator<Item = (&'a str, &'a Message, &'a str)>,
+    ) {
         let text: String = all
-            .iter()
-            .filter_map(|r| {
-                let body = encode(&ISO87, &r.message).ok()?;
-                Some(format!("{},{},{}\n", r.stan, to_hex(&body), r.txn))
+            .filter_map(|(stan, message, txn)| {
+                let body = encode(&ISO87, message).ok()?;
+                Some(format!("{stan},{},{txn}\n", to_hex(&body)))
             })
             .collect();
         if text.is_empty() {
-            self.delete(REVERSAL_KEY);
+            self.delete(key);
         } else {
-            self.put(REVERSAL_KEY, text);
+            self.put(key, text);
         }
     }
 }
 
 /// Bytes as upper-case hex, for records kept as text lines.
-pub(crate) fn to_hex(bytes: &[u8]) -> String {
+fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 /// The bytes of a hex string; None if it is not hex.
-pub(crate) fn from_hex(s: &str) -> Option<Vec<u8>> {
+fn from_hex(s: &str) -> Option<Vec<u8>> {
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
