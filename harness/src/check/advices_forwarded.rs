@@ -12,7 +12,7 @@
 use posfault_proxies::fault::Direction;
 
 use crate::check::host_view::{HostFate, host_fates};
-use crate::check::{CheckInput, Terminals};
+use crate::check::{CheckInput, Terminals, is_mti};
 use crate::host::Decision;
 use crate::terminal::{OFFLINE_APPROVED, TxnResult};
 use crate::transcript::At;
@@ -73,7 +73,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
         let tried = frames.iter().any(|(at, f)| {
             *at >= answered_at
                 && f.dir == Direction::ToHost
-                && matches!(f.mti.as_deref(), Some("0220" | "0221"))
+                && is_mti(f.mti.as_deref(), &["0220"])
                 && f.field(41) == Some(terminal)
                 && f.field(11) == Some(o.stan.as_str())
         });
@@ -97,7 +97,7 @@ fn posted_at(input: &CheckInput<'_>, terminal: &str, stan: &str) -> Option<At> {
         .iter()
         .find(|e| {
             !e.before_run
-                && e.mti == "0220"
+                && is_mti(Some(&e.mti), &["0220"])
                 && e.terminal == terminal
                 && e.stan == stan
                 && e.decision == Decision::Posted

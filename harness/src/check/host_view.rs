@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use posfault_proxies::wire::Mti;
+
 use crate::host::{Decision, JournalEntry};
 use crate::money::Amount;
 use crate::transcript::At;
@@ -30,7 +32,9 @@ pub(crate) fn host_fates(journal: &[JournalEntry]) -> BTreeMap<(String, String),
     let mut by_seq = BTreeMap::new();
     for e in journal.iter().filter(|e| !e.before_run) {
         let key = (e.terminal.clone(), e.stan.clone());
-        match (e.mti.as_str(), e.decision) {
+        let mti = e.mti.parse::<Mti>().map(|m| m.first_send());
+        let mti = mti.as_ref().map_or("", Mti::as_str);
+        match (mti, e.decision) {
             ("0200" | "0100", Decision::Approved) | ("0220", Decision::Posted) => {
                 by_seq.insert(e.seq, key.clone());
                 fates.entry(key).or_insert(HostFate::Charged {

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use posfault_proxies::fault::Direction;
 use posfault_proxies::link::FrameEvent;
+use posfault_proxies::wire::Mti;
 use serde::{Deserialize, Serialize};
 
 use crate::host::JournalEntry;
@@ -276,12 +277,22 @@ impl Terminals {
     }
 }
 
-/// Whether `f` is a reversal of `req`: a 0400 towards the host with the same terminal id and
-/// either the same STAN or field 90 (or, in UnionPay dialects, field 61) naming it.
+/// Whether `mti` is one of `family` or a repeat of one (0401 for 0400, 0221 for 0220): a
+/// terminal may mark its resends, and a repeat means what its first send means.
+pub(crate) fn is_mti(mti: Option<&str>, family: &[&str]) -> bool {
+    mti.and_then(|m| m.parse::<Mti>().ok())
+        .is_some_and(|m| family.contains(&m.first_send().as_str()))
+}
+
+/// The reversal MTIs: a request (0400) or an advice (0420), and their repeats.
+pub(crate) const REVERSALS: &[&str] = &["0400", "0420"];
+
+/// Whether `f` is a reversal of `req`: a 0400 or 0420 towards the host with the same terminal
+/// id and either the same STAN or field 90 (or, in UnionPay dialects, field 61) naming it.
 pub(crate) fn reverses(f: &FrameEvent, req: &FrameEvent) -> bool {
     let stan = req.field(11);
     f.dir == Direction::ToHost
-        && f.mti.as_deref() == Some("0400")
+        && is_mti(f.mti.as_deref(), REVERSALS)
         && f.field(41) == req.field(41)
         && (f.field(11) == stan
             || f.field(90).and_then(|v| v.get(4..10)) == stan

@@ -92,6 +92,24 @@ mod tests {
     }
 
     #[test]
+    fn a_repeat_or_an_advice_counts_as_the_reversal() {
+        for mti in ["0401", "0420", "0421"] {
+            let t = transcript(vec![
+                (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+                (1010, frame(ToTerminal, "0210", "000001", Fate::Dropped)),
+                (61000, frame(ToHost, mti, "000001", Fate::Forwarded)),
+            ]);
+            assert!(run(check, &t, &[]).is_empty(), "{mti}");
+        }
+        let t = transcript(vec![
+            (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (1010, frame(ToTerminal, "0210", "000001", Fate::Dropped)),
+            (61000, frame(ToHost, "0221", "000001", Fate::Forwarded)),
+        ]);
+        assert_eq!(run(check, &t, &[]).len(), 1, "an advice repeat is no reversal");
+    }
+
+    #[test]
     fn reversal_after_the_next_sale_is_too_late() {
         let t = transcript(vec![
             (1000, frame(ToHost, "0200", "000001", Fate::Forwarded)),

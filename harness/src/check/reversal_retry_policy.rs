@@ -7,7 +7,7 @@
 use posfault_proxies::fault::Direction;
 use posfault_proxies::link::{FrameEvent, LinkEvent};
 
-use crate::check::{CheckInput, answers, is_reversible};
+use crate::check::{CheckInput, REVERSALS, answers, is_mti, is_reversible};
 use crate::terminal::TerminalEvent;
 use crate::transcript::{At, EventKind};
 
@@ -159,7 +159,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
 
 /// The terminal and original STAN a reversal is for: field 90's STAN, else its own field 11.
 fn original_stan(f: &FrameEvent) -> Option<(String, String)> {
-    if f.dir != Direction::ToHost || f.mti.as_deref() != Some("0400") {
+    if f.dir != Direction::ToHost || !is_mti(f.mti.as_deref(), REVERSALS) {
         return None;
     }
     f.field(90)

@@ -277,15 +277,17 @@ impl Host {
     fn dispatch(&mut self, req: &Message, now: Duration) -> (Option<Message>, JournalEntry) {
         match req.mti().as_str() {
             "0100" | "0200" => financial::request(self, req, now),
-            "0220" => financial::advice(self, req, now),
-            "0400" | "0420" => reversal::reversal(self, req),
+            // Repeats (0221, 0401, 0421) are handled as their first send: both paths are
+            // idempotent, so a copy that arrives after the original moves nothing twice.
+            "0220" | "0221" => financial::advice(self, req, now),
+            "0400" | "0401" | "0420" | "0421" => reversal::reversal(self, req),
             "0800" => network::management(self, req),
             "0500" => settlement::totals(self, req),
             "0320" => settlement::upload(self, req),
             other => {
                 let mut e = self.entry(req, Decision::Declined, "12");
                 e.reason = Some(format!(
-                    "message type {other} is not handled; expected 0100, 0200, 0220, 0320, 0400, 0420, 0500 or 0800"
+                    "message type {other} is not handled; expected 0100, 0200, 0220, 0221, 0320, 0400, 0401, 0420, 0421, 0500 or 0800"
                 ));
                 (None, e)
             }

@@ -40,9 +40,21 @@ impl Mti {
         if !function.is_multiple_of(2) || function == 9 {
             return None;
         }
-        let mut d = self.0;
+        // A repeat is answered as its first send (0401 -> 0410, 0221 -> 0230): the answer
+        // does not depend on which copy arrived.
+        let mut d = self.first_send().0;
         d[2] += 1;
         Some(Mti(d))
+    }
+
+    /// The MTI this one repeats (`0401` -> `0400`, `0221` -> `0220`), or itself when it is
+    /// not a repeat (origin digit 1, 3 or 5): a repeat means what its first send means.
+    pub fn first_send(&self) -> Mti {
+        let mut d = self.0;
+        if matches!(d[3], b'1' | b'3' | b'5') {
+            d[3] -= 1;
+        }
+        Mti(d)
     }
 
     /// True for requests and advices (third digit even), false for their responses.
@@ -277,6 +289,12 @@ mod tests {
         assert_eq!(mti("0400").response(), Some(mti("0410")));
         assert_eq!(mti("0420").response(), Some(mti("0430")));
         assert_eq!(mti("0210").response(), None);
+        assert_eq!(mti("0401").response(), Some(mti("0410")));
+        assert_eq!(mti("0221").response(), Some(mti("0230")));
+        assert_eq!(mti("0423").response(), Some(mti("0432")));
+        assert_eq!(mti("0802").response(), Some(mti("0812")));
+        assert_eq!(mti("0421").first_send(), mti("0420"));
+        assert_eq!(mti("0200").first_send(), mti("0200"));
         assert!(mti("0800").is_request() && !mti("0810").is_request());
     }
 

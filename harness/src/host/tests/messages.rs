@@ -1,4 +1,4 @@
-//! One test per message family: 0100, 0400/0420, 0220, 0800, 0500, 0320.
+//! One test per message family: 0100, 0400/0420, 0220, 0800, 0500, 0320, and their repeats.
 
 use super::*;
 
@@ -93,6 +93,31 @@ fn advice_0220_is_posted_once_even_beyond_funds() {
     assert_eq!(p.entry.decision, Decision::Posted);
     assert_eq!(rc(&mut h, &adv), "94");
     assert_eq!(balance(&h, "B"), 500 - 2000);
+}
+
+#[test]
+fn repeats_0221_and_0401_are_answered_as_their_first_send_and_move_nothing_twice() {
+    let mut h = host();
+    let mut adv = sale_with(OTHER_PAN, "000001", 2000);
+    adv.set_mti("0220".parse().unwrap());
+    send(&mut h, &adv);
+    adv.set_mti("0221".parse().unwrap());
+    let p = h.process(&adv, At(0));
+    h.finished();
+    assert_eq!(p.reply.unwrap().mti().to_string(), "0230");
+    assert_eq!(p.entry.rc, "94", "a repeat of a posted advice");
+    assert_eq!(balance(&h, "B"), 500 - 2000);
+
+    send(&mut h, &sale("000002", 1234));
+    let mut rev = sale("000002", 1234);
+    rev.set_mti("0401".parse().unwrap());
+    for want in [Decision::Reversed, Decision::ReversalRepeat] {
+        let p = h.process(&rev, At(0));
+        h.finished();
+        assert_eq!(p.reply.unwrap().mti().to_string(), "0410");
+        assert_eq!(p.entry.decision, want);
+    }
+    assert_eq!(balance(&h, "A"), 10_000);
 }
 
 pub(super) fn network(terminal: &str, code: &str, stan: &str) -> Message {
