@@ -102,6 +102,13 @@ pub fn by_code(rc: &str) -> Option<&'static Cause> {
     causes().iter().find(|c| c.codes.iter().any(|k| k == rc))
 }
 
+/// Whether `rc` says "try again later" (issuer unavailable 91, system malfunction 96) rather
+/// than giving a final answer: a message refused so may be sent again as it is.
+pub fn try_later(rc: &str) -> bool {
+    by_code(rc)
+        .is_some_and(|c| matches!(c.id.as_str(), "issuer-unavailable" | "system-malfunction"))
+}
+
 /// A cause by its id.
 pub fn by_id(id: &str) -> Option<&'static Cause> {
     causes().iter().find(|c| c.id == id)
@@ -168,5 +175,13 @@ mod tests {
             by_id("no-response").map(|c| c.category),
             Some(Category::Network)
         );
+    }
+
+    #[test]
+    fn only_busy_and_down_codes_say_try_later() {
+        assert!(try_later("91") && try_later("96"));
+        for final_answer in ["00", "05", "14", "30", "94", "95", "ZZ"] {
+            assert!(!try_later(final_answer), "{final_answer}");
+        }
     }
 }

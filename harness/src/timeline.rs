@@ -107,9 +107,20 @@ pub fn line(kind: &EventKind) -> String {
             TerminalEvent::Skipped { txn, op, after } => {
                 format!("{op} {txn} skipped: {after}, which it follows, reported no outcome")
             }
-            TerminalEvent::AdviceRefused { stan, rc } => {
+            TerminalEvent::AdviceRefused {
+                stan,
+                rc,
+                kept: true,
+            } => {
                 format!("advice for STAN {stan} refused with RC {rc}; kept for later")
             }
+            TerminalEvent::AdviceRefused {
+                stan,
+                rc,
+                kept: false,
+            } => format!(
+                "advice for STAN {stan} refused with RC {rc}; dropped from the queue and the batch"
+            ),
             TerminalEvent::ManagementFailed { what, stan, why } => {
                 format!("{what} (STAN {stan}) failed: {why}")
             }

@@ -9,10 +9,13 @@
 //! Offline approvals are recognised by their response code (`Y1`, EMV's "offline approved"),
 //! the one thing a black-box terminal reports that says "I did not ask the host".
 
+use std::collections::BTreeMap;
+
 use posfault_proxies::fault::Direction;
 
 use crate::check::host_view::{HostFate, host_fates};
 use crate::check::{CheckInput, Terminals, is_mti};
+use crate::declines;
 use crate::host::Decision;
 use crate::terminal::{OFFLINE_APPROVED, TxnResult};
 use crate::transcript::At;
@@ -31,6 +34,12 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             "{} (STAN {}) was approved offline at {approved_at}",
             o.txn, o.stan
         );
+        if refused_for_good(input, &fates, terminal, &o.stan) {
+            // The host (or a switch on the way) said no to the advice for good: the terminal
+            // can do nothing more with it, and settles without it. The refusal shows in the
+            // transcript; whether it was right is not the terminal's business.
+            continue;
+        }
         let posted_at = posted_at(input, terminal, &o.stan);
         // Totals sent at all are the mistake, whatever the host made of them (00, or 95 and an
         // upload that closes the batch anyway).
@@ -48,13 +57,6 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             ));
         }
         if posted_at.is_some() {
-            continue;
-        }
-        if let Some(f) = fates.get(&(terminal.to_string(), o.stan.clone()))
-            && !matches!(f, HostFate::Charged { .. })
-        {
-            // The host refused the advice; whether it should have is the host's business, and
-            // `outcome_matches_journal` reports the disagreement.
             continue;
         }
         // The first online transaction of this terminal the host decided and the terminal
@@ -87,6 +89,29 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
         }
     }
     findings
+}
+
+/// Whether the advice for (terminal, STAN) got a final refusal: the host journalled one, or
+/// a 0230 with a code other than 00, 94 or a "try later" (91, 96) reached the terminal.
+fn refused_for_good(
+    input: &CheckInput<'_>,
+    fates: &BTreeMap<(String, String), HostFate>,
+    terminal: &str,
+    stan: &str,
+) -> bool {
+    let final_no = |rc: &str| !matches!(rc, "00" | "94") && !declines::try_later(rc);
+    let by_host = matches!(
+        fates.get(&(terminal.to_string(), stan.to_string())),
+        Some(HostFate::Declined { rc }) if final_no(rc)
+    );
+    by_host
+        || input.transcript.frames_delivered().iter().any(|(_, f)| {
+            f.dir == Direction::ToTerminal
+                && is_mti(f.mti.as_deref(), &["0230"])
+                && f.field(41) == Some(terminal)
+                && f.field(11) == Some(stan)
+                && f.field(39).is_some_and(final_no)
+        })
 }
 
 /// When the host posted the advice for (terminal, STAN). A 94 alone proves nothing: the host
@@ -239,5 +264,53 @@ mod tests {
             (5100, term(TerminalEvent::Outcome(failed))),
         ]);
         assert!(run(check, &t, &[]).is_empty());
+    }
+
+    /// A 0230 reaching the terminal with `rc`.
+    fn advice_answer(stan: &str, rc: &str) -> EventKind {
+        let mut k = frame(ToTerminal, "0230", stan, Fate::Forwarded);
+        if let EventKind::Link(posfault_proxies::link::LinkEvent::Frame(f)) = &mut k {
+            f.fields.insert(39, rc.into());
+        }
+        k
+    }
+
+    #[test]
+    fn an_advice_refused_for_good_may_be_left_out_of_settlement() {
+        let settled = [entry(60_000, "0500", "000003", Decision::Accepted, "00")];
+        // Refused on the way (the host journal has no trace of it).
+        let t = transcript(vec![
+            (1000, term(offline("t1", "000001"))),
+            (5010, online("000002")),
+            (5020, frame(ToHost, "0220", "000001", Fate::Forwarded)),
+            (5030, advice_answer("000001", "30")),
+        ]);
+        assert!(run(check, &t, &settled).is_empty());
+        // Refused by the host.
+        let t = transcript(vec![(1000, term(offline("t1", "000001")))]);
+        let mut journal = vec![entry(5030, "0220", "000001", Decision::Declined, "14")];
+        journal.extend(settled.clone());
+        assert!(run(check, &t, &journal).is_empty());
+    }
+
+    #[test]
+    fn a_try_later_refusal_is_no_excuse_to_settle_without_the_advice() {
+        let t = transcript(vec![
+            (1000, term(offline("t1", "000001"))),
+            (5010, online("000002")),
+            (5020, frame(ToHost, "0220", "000001", Fate::Forwarded)),
+            (5030, advice_answer("000001", "91")),
+        ]);
+        let journal = [
+            entry(5025, "0220", "000001", Decision::Declined, "91"),
+            entry(60_000, "0500", "000003", Decision::Accepted, "00"),
+        ];
+        let f = run(check, &t, &journal);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].contains("had not reached the host"), "{}", f[0]);
+        // Posted on a later send: fine.
+        let mut posted = journal.to_vec();
+        posted.insert(1, entry(40_000, "0221", "000001", Decision::Posted, "00"));
+        assert!(run(check, &t, &posted).is_empty());
     }
 }

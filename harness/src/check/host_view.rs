@@ -27,6 +27,8 @@ pub(crate) enum HostFate {
 /// Fate of every sale/authorisation the host decided, and every advice it posted (an offline
 /// approval charges the cardholder from then on), by (terminal id, STAN). The first
 /// decision for a key wins: a later duplicate (94) does not change what happened to the money.
+/// Only a charge outranks an earlier refusal: an advice answered 91 and resent with its STAN
+/// is posted in the end.
 pub(crate) fn host_fates(journal: &[JournalEntry]) -> BTreeMap<(String, String), HostFate> {
     let mut fates = BTreeMap::new();
     let mut by_seq = BTreeMap::new();
@@ -37,13 +39,19 @@ pub(crate) fn host_fates(journal: &[JournalEntry]) -> BTreeMap<(String, String),
         match (mti, e.decision) {
             ("0200" | "0100", Decision::Approved) | ("0220", Decision::Posted) => {
                 by_seq.insert(e.seq, key.clone());
-                fates.entry(key).or_insert(HostFate::Charged {
+                let charged = HostFate::Charged {
                     at: e.at,
                     amount: e.amount.unwrap_or_default(),
                     delta: e.delta.unwrap_or_default(),
-                });
+                };
+                match fates.get(&key) {
+                    None | Some(HostFate::Declined { .. }) => {
+                        fates.insert(key, charged);
+                    }
+                    Some(_) => {}
+                }
             }
-            // A refused advice: the merchant was told "approved offline" and will not be paid.
+            // A refused advice: the merchant was told "approved offline" and is not paid.
             ("0200" | "0100" | "0220", Decision::Declined) => {
                 fates
                     .entry(key)
@@ -71,4 +79,50 @@ pub(crate) fn net_movement(journal: &[JournalEntry]) -> Amount {
             .map(|d| d.0)
             .sum(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(seq: u64, mti: &str, decision: Decision, rc: &str) -> JournalEntry {
+        JournalEntry {
+            seq,
+            at: At(seq * 1000),
+            mti: mti.into(),
+            terminal: "TERM0001".into(),
+            stan: "000001".into(),
+            decision,
+            rc: rc.into(),
+            amount: Some(Amount(950)),
+            account: Some("a".into()),
+            delta: Some(Amount(-950)),
+            balance: None,
+            original: None,
+            before_run: false,
+            reason: None,
+            card: None,
+        }
+    }
+
+    #[test]
+    fn a_charge_outranks_an_earlier_refusal_but_not_the_other_way_round() {
+        let key = ("TERM0001".to_string(), "000001".to_string());
+        let busy_then_posted = [
+            entry(1, "0220", Decision::Declined, "91"),
+            entry(2, "0221", Decision::Posted, "00"),
+        ];
+        assert!(matches!(
+            host_fates(&busy_then_posted).get(&key),
+            Some(HostFate::Charged { at: At(2000), .. })
+        ));
+        let posted_then_duplicate = [
+            entry(1, "0220", Decision::Posted, "00"),
+            entry(2, "0220", Decision::Declined, "94"),
+        ];
+        assert!(matches!(
+            host_fates(&posted_then_duplicate).get(&key),
+            Some(HostFate::Charged { at: At(1000), .. })
+        ));
+    }
 }

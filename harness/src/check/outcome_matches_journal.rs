@@ -3,7 +3,7 @@
 //! with that code; a failure whose reversal was acknowledged (or that never reached the host)
 //! means the host holds no charge. A failure reported as "reversal pending" is honest about an
 //! open question and is not judged here, nor is an offline approval whose advice the host has
-//! not received yet (`advices_forwarded` judges that).
+//! not received yet (`advices_forwarded` judges that) or refused.
 
 use crate::check::host_view::{HostFate, host_fates};
 use crate::check::{CheckInput, Terminals};
@@ -27,6 +27,15 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             (TxnResult::Approved, Some(HostFate::Reversed { at })) => Some(format!(
                 "but the host reversed it at {at}: the merchant hands over goods that are not paid"
             )),
+            // Approved offline, advice refused: the terminal kept the EMV rules when it said
+            // yes alone and cannot take it back. `advices_forwarded` accepts the refusal; the
+            // transcript shows it. A 94 is no refusal: the host holds another sale under this
+            // STAN, and this one is lost.
+            (TxnResult::Approved, Some(HostFate::Declined { rc }))
+                if o.rc.as_deref() == Some(OFFLINE_APPROVED) && rc != "94" =>
+            {
+                None
+            }
             (TxnResult::Approved, Some(HostFate::Declined { rc })) => {
                 Some(format!("but the host declined it with RC {rc}"))
             }
@@ -181,5 +190,21 @@ mod tests {
             ))),
         )]);
         assert!(run(check, &t, &j).is_empty());
+    }
+
+    #[test]
+    fn a_refused_advice_is_no_broken_promise_but_a_94_is_a_lost_sale() {
+        let t = transcript(vec![(
+            1_000,
+            term(TerminalEvent::Outcome(Outcome::approved_offline(
+                "t1", "000001",
+            ))),
+        )]);
+        let mut refused = entry(1, "0220", Decision::Declined, None);
+        refused.rc = "14".into();
+        assert!(run(check, &t, &[refused.clone()]).is_empty());
+        refused.rc = "94".into();
+        let f = run(check, &t, &[refused]);
+        assert!(f[0].contains("the host declined it with RC 94"), "{f:?}");
     }
 }

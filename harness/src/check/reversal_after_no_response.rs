@@ -106,7 +106,11 @@ mod tests {
             (1010, frame(ToTerminal, "0210", "000001", Fate::Dropped)),
             (61000, frame(ToHost, "0221", "000001", Fate::Forwarded)),
         ]);
-        assert_eq!(run(check, &t, &[]).len(), 1, "an advice repeat is no reversal");
+        assert_eq!(
+            run(check, &t, &[]).len(),
+            1,
+            "an advice repeat is no reversal"
+        );
     }
 
     #[test]

@@ -276,7 +276,7 @@ fn terminal_note(e: &TerminalEvent, lang: Lang) -> (String, &'static str) {
             format!("{op} {txn}: skipped, {after} has no outcome"),
             "alert",
         ),
-        TerminalEvent::AdviceRefused { stan, rc } => {
+        TerminalEvent::AdviceRefused { stan, rc, .. } => {
             (format!("✕ 0220 · STAN {stan} · RC {rc}"), "alert")
         }
         TerminalEvent::ManagementFailed { what, stan, .. } => {

@@ -35,7 +35,7 @@ impl Store {
             .collect()
     }
 
-    /// Removes the advice for `stan` once the host has it.
+    /// Removes the advice for `stan`: the host has it, or refused it for good.
     pub fn advice_delivered(&self, stan: &str) {
         let mut all = self.advices();
         all.retain(|a| a.stan != stan);

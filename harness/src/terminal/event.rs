@@ -258,12 +258,16 @@ pub enum TerminalEvent {
         /// The transaction it was to follow.
         after: String,
     },
-    /// The host refused an advice with a code other than 00 or 94; it stays queued.
+    /// The host refused an advice with a code other than 00 or 94.
     AdviceRefused {
         /// STAN of the offline approval.
         stan: String,
         /// The host's response code.
         rc: String,
+        /// True when the code says "try later" (a system cause such as 91 or 96) and the
+        /// advice stays queued; false when the host said no for good, and the advice left the
+        /// queue and the batch: the merchant will not be paid for that sale.
+        kept: bool,
     },
     /// A sign-on or echo test (0800) got no good answer; the terminal carries on.
     ManagementFailed {

@@ -131,11 +131,7 @@ impl Store {
     /// Adds an approved sale or refund to the open batch.
     pub fn batch_add(&self, item: BatchItem) {
         let mut bytes = self.get(BATCH_KEY).unwrap_or_default();
-        // One line per item: STAN, date, amount, then C for a credit or D for a debit.
-        let side = if item.credit { 'C' } else { 'D' };
-        bytes.extend_from_slice(
-            format!("{},{},{},{side}\n", item.stan, item.date, item.amount).as_bytes(),
-        );
+        bytes.extend_from_slice(batch_line(&item).as_bytes());
         self.put(BATCH_KEY, bytes);
     }
 
@@ -154,6 +150,22 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Takes the item for `stan` out of the open batch: the host refused it for good, so the
+    /// terminal's totals must leave it out to agree with the host's.
+    pub fn batch_remove(&self, stan: &str) {
+        let text: String = self
+            .batch()
+            .iter()
+            .filter(|i| i.stan != stan)
+            .map(batch_line)
+            .collect();
+        if text.is_empty() {
+            self.delete(BATCH_KEY);
+        } else {
+            self.put(BATCH_KEY, text);
+        }
     }
 
     /// Closes the batch.
@@ -245,6 +257,12 @@ impl Store {
             self.put(key, text);
         }
     }
+}
+
+/// A batch item as kept in the store: STAN, date, amount, then C for a credit or D for a debit.
+fn batch_line(item: &BatchItem) -> String {
+    let side = if item.credit { 'C' } else { 'D' };
+    format!("{},{},{},{side}\n", item.stan, item.date, item.amount)
 }
 
 /// Bytes as upper-case hex, for records kept as text lines.
@@ -362,6 +380,14 @@ mod tests {
         }
         let credits: Vec<bool> = s.batch().iter().map(|b| b.credit).collect();
         assert_eq!(credits, [false, true]);
+        s.batch_remove("000001");
+        let left: Vec<(String, bool)> = s.batch().into_iter().map(|b| (b.stan, b.credit)).collect();
+        assert_eq!(left, [("000002".to_string(), true)]);
+        s.batch_remove("000002");
+        assert!(
+            s.get(BATCH_KEY).is_none(),
+            "an empty batch leaves no key behind"
+        );
     }
 
     #[test]

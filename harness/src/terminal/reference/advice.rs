@@ -1,11 +1,13 @@
 //! Store and forward: sales at or under the floor limit are approved offline and queued as
 //! 0220 advices, which go to the host after the next online transaction and before settlement
 //! (UnionPay terminals trickle-feed them the same way). An advice is never reversed: the host
-//! posts it or says it already has (94), and until then it stays queued.
+//! posts it or says it already has (94), and until then it stays queued, unless the host
+//! refuses it for good.
 
 use super::link::*;
 use super::*;
 
+use crate::declines;
 use crate::host::{EntryMode, TxnType};
 use crate::terminal::advices::AdviceRecord;
 
@@ -69,12 +71,23 @@ impl ReferenceTerminal {
             match answer.map(|rsp| validate(&advice.message, &rsp)) {
                 // 00 posted; 94 the host already had it (an earlier send's answer was lost).
                 Ok(Ok(rc)) if rc == "00" || rc == "94" => io.store.advice_delivered(&advice.stan),
+                // A system cause (91, 96: issuer down or busy) says "try later": the advice
+                // stays queued and the rest wait behind it. Any other code is the host's last
+                // word: kept, it would hold settlement back for ever, so it leaves the queue
+                // and the batch (the host's totals leave it out too), and the merchant is owed
+                // that sale's money outside the system.
                 Ok(Ok(rc)) => {
+                    let kept = declines::try_later(&rc);
                     io.note(TerminalEvent::AdviceRefused {
                         stan: advice.stan.clone(),
                         rc,
+                        kept,
                     });
-                    return;
+                    if kept {
+                        return;
+                    }
+                    io.store.advice_delivered(&advice.stan);
+                    io.store.batch_remove(&advice.stan);
                 }
                 Ok(Err(_)) | Err(_) => return,
             }

@@ -53,13 +53,15 @@ impl ReferenceTerminal {
                 io.store.batch_clear();
                 let mut o = Outcome::answered(&cmd.txn, &stan, &rc);
                 o.display = format!(
-                    "settled: {} sales, {}",
-                    totals.debits.count, totals.debits.amount
+                    "settled: {}, {}",
+                    count(totals.debits.count, "sale"),
+                    totals.debits.amount
                 );
                 if totals.credits.count > 0 {
                     o.display += &format!(
-                        "; {} refunds, {}",
-                        totals.credits.count, totals.credits.amount
+                        "; {}, {}",
+                        count(totals.credits.count, "refund"),
+                        totals.credits.amount
                     );
                 }
                 o
@@ -124,5 +126,14 @@ impl ReferenceTerminal {
             }
         }
         acked
+    }
+}
+
+/// "1 sale", "2 sales": the merchant reads this display.
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
