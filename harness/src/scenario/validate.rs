@@ -195,6 +195,28 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
                 "name two different nodes, e.g. [proxy, host]".into(),
             );
         }
+        // turmoil keeps one on/off state per pair of nodes: the first window's end would
+        // repair the link in the middle of the second.
+        let pair = |q: &crate::scenario::Partition| {
+            let mut n = q.between;
+            n.sort();
+            n
+        };
+        if let Some((j, q)) = net.partitions[..i]
+            .iter()
+            .enumerate()
+            .find(|(_, q)| pair(q) == pair(p) && q.from < p.until && p.from < q.until)
+        {
+            bad(
+                format!("network.partitions[{i}].from"),
+                format!(
+                    "this window ({}..{}) overlaps partitions[{j}] ({}..{}) between the same \
+                     nodes; the first to end would repair the link early. Merge them into one \
+                     window, or let one end before the other starts",
+                    p.from, p.until, q.from, q.until
+                ),
+            );
+        }
     }
 
     for id in s.expect.outcomes.keys() {
@@ -316,7 +338,8 @@ fn validate_live(s: &Scenario) -> Vec<(String, String)> {
             };
             bad(
                 &format!("schedule[{i}].{}.{key}", step.kind()),
-                "live runs feed the schedule at fixed times only; give the step an `at:` time                  (or run it in a simulated scenario, without `terminal.command`)"
+                "live runs feed the schedule at fixed times only; give the step an `at:` time \
+                 (or run it in a simulated scenario, without `terminal.command`)"
                     .into(),
             );
         }
@@ -325,6 +348,17 @@ fn validate_live(s: &Scenario) -> Vec<(String, String)> {
                 &format!("schedule[{i}].host_restart"),
                 "live runs do not restart the host yet; use it in a simulated scenario (no \
                  `terminal.command`)"
+                    .into(),
+            );
+        }
+    }
+    for (i, card) in s.host.cards.iter().enumerate() {
+        if card.declines_after_approval {
+            bad(
+                &format!("host.cards[{i}].declines_after_approval"),
+                "a chip that declines after the host approved is simulated by the built-in \
+                 terminal only; adapter protocol v1 does not pass it to a terminal process. \
+                 Drop it here, or run the scenario simulated (without `terminal.command`)"
                     .into(),
             );
         }
@@ -897,6 +931,66 @@ schedule:
             "connect_backoff_max: 20s\n  backup_host: true",
         );
         assert_eq!(errors(&fixed), Vec::<String>::new());
+    }
+
+    #[test]
+    fn overlapping_partitions_of_one_pair_are_an_error_at_the_later_one() {
+        let two = "name: t
+description: d
+terminal: {}
+host:
+  accounts: [{id: a, balance: \"10.00\"}]
+  cards: [{id: visa, pan: \"4761739001010010\", account: a}]
+network:
+  partitions:
+    - {between: [proxy, host], from: 1s, until: 5s}
+    - {between: [host, proxy], from: 4s, until: 9s}
+schedule:
+  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa}
+";
+        let errs = errors(two);
+        assert!(
+            errs.iter().any(|e| e.starts_with("s.yaml:10:")
+                && e.contains("network.partitions[1].from: this window (4s..9s) overlaps partitions[0] (1s..5s)")),
+            "{errs:#?}"
+        );
+        assert_eq!(
+            errors(&two.replace("from: 4s", "from: 5s")),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            errors(&two.replace("[host, proxy]", "[terminal, proxy]")),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_live_run_refuses_a_card_flag_the_adapter_cannot_pass_and_steps_timed_by_outcomes() {
+        let live = "name: t
+description: d
+terminal: {command: [posfault, terminal, --stdio]}
+host:
+  accounts: [{id: a, balance: \"10.00\"}]
+  cards: [{id: visa, pan: \"4761739001010010\", account: a, declines_after_approval: true}]
+schedule:
+  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa}
+  - sale: {id: t2, after: t1, amount: \"1.00\", card: visa}
+";
+        let errs = errors(live);
+        assert!(
+            errs.iter().any(|e| e.starts_with("s.yaml:6:")
+                && e.contains("host.cards[0].declines_after_approval: a chip that declines")),
+            "{errs:#?}"
+        );
+        assert!(
+            errs.iter().any(|e| e.contains(
+                "schedule[1].sale.after: live runs feed the schedule at fixed times only; give \
+                 the step an `at:` time (or run"
+            )),
+            "{errs:#?}"
+        );
+        let simulated = live.replace("{command: [posfault, terminal, --stdio]}", "{}");
+        assert_eq!(errors(&simulated), Vec::<String>::new());
     }
 
     #[test]
