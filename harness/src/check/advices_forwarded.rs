@@ -6,8 +6,9 @@
 //! settlement request reaches the host, and the terminal tries to send its advice after the next exchange the host
 //! answered.
 //!
-//! Offline approvals are recognised by their response code (`Y1`, EMV's "offline approved"),
-//! the one thing a black-box terminal reports that says "I did not ask the host".
+//! Offline approvals are recognised by their response code (EMV's `Y1`, "offline approved",
+//! or `Y3`, "unable to go online, approved offline"), the one thing a black-box terminal
+//! reports that says "I did not ask the host".
 
 use std::collections::BTreeMap;
 
@@ -17,7 +18,7 @@ use crate::check::host_view::{HostFate, host_fates};
 use crate::check::{CheckInput, Terminals, is_mti};
 use crate::declines;
 use crate::host::Decision;
-use crate::terminal::{OFFLINE_APPROVED, TxnResult};
+use crate::terminal::{TxnResult, is_offline_approval};
 use crate::transcript::At;
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
@@ -26,7 +27,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     let frames = input.transcript.frames_delivered();
     let mut findings = Vec::new();
     for (approved_at, o) in input.transcript.outcomes() {
-        if o.result != TxnResult::Approved || o.rc.as_deref() != Some(OFFLINE_APPROVED) {
+        if o.result != TxnResult::Approved || !is_offline_approval(o.rc.as_deref()) {
             continue;
         }
         let terminal = terminals.get(&o.txn);
@@ -68,7 +69,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
                 && terminals.is_financial(&later.txn)
                 && (later.result == TxnResult::Declined
                     || (later.result == TxnResult::Approved
-                        && later.rc.as_deref() != Some(OFFLINE_APPROVED)))
+                        && !is_offline_approval(later.rc.as_deref())))
         }) else {
             continue;
         };
@@ -195,6 +196,16 @@ mod tests {
             "{}",
             f[0]
         );
+    }
+
+    #[test]
+    fn a_y3_offline_approval_is_judged_like_y1() {
+        let mut o = Outcome::approved_offline("t1", "000001");
+        o.rc = Some("Y3".into());
+        let t = transcript(vec![(1000, term(TerminalEvent::Outcome(o)))]);
+        let journal = [entry(60_000, "0500", "000002", Decision::Accepted, "00")];
+        let f = run(check, &t, &journal);
+        assert!(f[0].contains("had not reached the host"), "{f:?}");
     }
 
     #[test]

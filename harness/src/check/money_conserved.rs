@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::check::host_view::{HostFate, host_fates, net_movement};
 use crate::check::{CheckInput, Terminals};
 use crate::money::Amount;
-use crate::terminal::{OFFLINE_APPROVED, ReversalState, TerminalEvent, TxnResult};
+use crate::terminal::{ReversalState, TerminalEvent, TxnResult, is_offline_approval};
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     let amounts: BTreeMap<&str, Amount> = input
@@ -33,7 +33,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
         };
         match o.result {
             TxnResult::Approved
-                if o.rc.as_deref() == Some(OFFLINE_APPROVED)
+                if is_offline_approval(o.rc.as_deref())
                     && !matches!(
                         fates.get(&(terminals.get(&o.txn).to_string(), o.stan.clone())),
                         Some(HostFate::Charged { .. })

@@ -7,7 +7,7 @@
 
 use crate::check::host_view::{HostFate, host_fates};
 use crate::check::{CheckInput, Terminals};
-use crate::terminal::{OFFLINE_APPROVED, ReversalState, TxnResult};
+use crate::terminal::{ReversalState, TxnResult, is_offline_approval};
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
     let fates = host_fates(input.journal);
@@ -32,7 +32,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             // transcript shows it. A 94 is no refusal: the host holds another sale under this
             // STAN, and this one is lost.
             (TxnResult::Approved, Some(HostFate::Declined { rc }))
-                if o.rc.as_deref() == Some(OFFLINE_APPROVED) && rc != "94" =>
+                if is_offline_approval(o.rc.as_deref()) && rc != "94" =>
             {
                 None
             }
@@ -41,7 +41,7 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             }
             // Approved offline, advice not posted yet: `advices_forwarded` judges whether it
             // should have been by now.
-            (TxnResult::Approved, None) if o.rc.as_deref() == Some(OFFLINE_APPROVED) => None,
+            (TxnResult::Approved, None) if is_offline_approval(o.rc.as_deref()) => None,
             (TxnResult::Approved, None) => Some("but the host has no approval for it".to_string()),
             (TxnResult::Declined, Some(HostFate::Declined { rc }))
                 if o.rc.as_deref() == Some(rc) =>

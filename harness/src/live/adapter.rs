@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::host::EntryMode;
-use crate::terminal::{FailReason, OFFLINE_APPROVED, Outcome, ReversalState, TxnResult};
+use crate::terminal::{
+    FailReason, OFFLINE_APPROVED, Outcome, ReversalState, TxnResult, is_offline_approval,
+};
 
 /// The protocol version this harness speaks (`POSFAULT_ADAPTER` and every line's `v`).
 pub const VERSION: u32 = 1;
@@ -203,16 +205,19 @@ impl AdapterOutcome {
                 let rc = self.rc.ok_or_else(|| {
                     format!("outcome {}: result {:?} needs an rc", self.id, self.result)
                 })?;
-                let approval = rc == "00" || rc == OFFLINE_APPROVED;
+                let offline = is_offline_approval(Some(&rc));
+                let approval = rc == "00" || offline;
                 if approval != (self.result == TxnResult::Approved) {
                     return Err(format!(
                         "outcome {}: result {:?} with rc {rc:?}; approved is rc \"00\" (or \
-                         \"{OFFLINE_APPROVED}\" for an offline approval) and only that",
+                         \"{OFFLINE_APPROVED}\" or \"Y3\" for an offline approval) and only that",
                         self.id, self.result
                     ));
                 }
-                if rc == OFFLINE_APPROVED {
-                    Outcome::approved_offline(&self.id, &self.stan)
+                if offline {
+                    let mut o = Outcome::approved_offline(&self.id, &self.stan);
+                    o.rc = Some(rc);
+                    o
                 } else {
                     Outcome::answered(&self.id, &self.stan, &rc)
                 }
@@ -376,6 +381,18 @@ mod tests {
             o.into_outcome().unwrap(),
             Outcome::approved_offline("t1", "000001")
         );
+        let Ok(Said::Outcome(o)) = parse_line(
+            r#"{"v":1,"event":"outcome","id":"t1","result":"approved","stan":"000001","rc":"Y3"}"#,
+        ) else {
+            panic!("an outcome")
+        };
+        let o = o.into_outcome().unwrap();
+        assert_eq!(
+            o.rc.as_deref(),
+            Some("Y3"),
+            "the terminal's own code is kept"
+        );
+        assert!(crate::terminal::is_offline_approval(o.rc.as_deref()));
     }
 
     #[test]

@@ -24,6 +24,12 @@ pub enum TxnResult {
 /// The response code an offline approval is reported with (EMV: "offline approved").
 pub const OFFLINE_APPROVED: &str = "Y1";
 
+/// Whether a terminal's response code says it approved without the host: EMV's Y1 (offline
+/// approved) or Y3 (unable to go online, approved offline). Black-box terminals report either.
+pub fn is_offline_approval(rc: Option<&str>) -> bool {
+    matches!(rc, Some("Y1" | "Y3"))
+}
+
 /// Why a transaction failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
