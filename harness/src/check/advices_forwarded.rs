@@ -134,9 +134,7 @@ fn posted_at(input: &CheckInput<'_>, terminal: &str, stan: &str) -> Option<At> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::fixtures::{frame, run, term, transcript};
-    use crate::host::JournalEntry;
-    use crate::money::Amount;
+    use crate::check::fixtures::{entry, frame, run, term, transcript};
     use crate::terminal::{Outcome, TerminalEvent};
     use crate::transcript::EventKind;
     use Direction::{ToHost, ToTerminal};
@@ -148,26 +146,6 @@ mod tests {
 
     fn online(stan: &str) -> EventKind {
         term(TerminalEvent::Outcome(Outcome::answered("t2", stan, "00")))
-    }
-
-    fn entry(at: u64, mti: &str, stan: &str, decision: Decision, rc: &str) -> JournalEntry {
-        JournalEntry {
-            seq: at,
-            at: At(at),
-            mti: mti.into(),
-            terminal: "TERM0001".into(),
-            stan: stan.into(),
-            decision,
-            rc: rc.into(),
-            amount: Some(Amount(950)),
-            account: Some("a".into()),
-            delta: None,
-            balance: None,
-            original: None,
-            before_run: false,
-            reason: None,
-            card: None,
-        }
     }
 
     #[test]

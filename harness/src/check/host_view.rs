@@ -84,41 +84,22 @@ pub(crate) fn net_movement(journal: &[JournalEntry]) -> Amount {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn entry(seq: u64, mti: &str, decision: Decision, rc: &str) -> JournalEntry {
-        JournalEntry {
-            seq,
-            at: At(seq * 1000),
-            mti: mti.into(),
-            terminal: "TERM0001".into(),
-            stan: "000001".into(),
-            decision,
-            rc: rc.into(),
-            amount: Some(Amount(950)),
-            account: Some("a".into()),
-            delta: Some(Amount(-950)),
-            balance: None,
-            original: None,
-            before_run: false,
-            reason: None,
-            card: None,
-        }
-    }
+    use crate::check::fixtures::entry;
 
     #[test]
     fn a_charge_outranks_an_earlier_refusal_but_not_the_other_way_round() {
         let key = ("TERM0001".to_string(), "000001".to_string());
         let busy_then_posted = [
-            entry(1, "0220", Decision::Declined, "91"),
-            entry(2, "0221", Decision::Posted, "00"),
+            entry(1000, "0220", "000001", Decision::Declined, "91"),
+            entry(2000, "0221", "000001", Decision::Posted, "00"),
         ];
         assert!(matches!(
             host_fates(&busy_then_posted).get(&key),
             Some(HostFate::Charged { at: At(2000), .. })
         ));
         let posted_then_duplicate = [
-            entry(1, "0220", Decision::Posted, "00"),
-            entry(2, "0220", Decision::Declined, "94"),
+            entry(1000, "0220", "000001", Decision::Posted, "00"),
+            entry(2000, "0220", "000001", Decision::Declined, "94"),
         ];
         assert!(matches!(
             host_fates(&posted_then_duplicate).get(&key),

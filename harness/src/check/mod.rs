@@ -331,7 +331,8 @@ pub(crate) mod fixtures {
     use posfault_proxies::link::{Fate, FrameEvent, LinkEvent};
 
     use crate::check::CheckInput;
-    use crate::host::JournalEntry;
+    use crate::host::{Decision, JournalEntry};
+    use crate::money::Amount;
     use crate::terminal::{TerminalConfig, TerminalEvent};
     use crate::transcript::{At, Event, EventKind, Transcript};
 
@@ -352,6 +353,27 @@ pub(crate) mod fixtures {
             detail: None,
             rule: None,
         }))
+    }
+
+    /// A journal entry of TERM0001 for 9.50 at `at` milliseconds (its seq too).
+    pub fn entry(at: u64, mti: &str, stan: &str, decision: Decision, rc: &str) -> JournalEntry {
+        JournalEntry {
+            seq: at,
+            at: At(at),
+            mti: mti.into(),
+            terminal: "TERM0001".into(),
+            stan: stan.into(),
+            decision,
+            rc: rc.into(),
+            amount: Some(Amount(950)),
+            account: Some("a".into()),
+            delta: None,
+            balance: None,
+            original: None,
+            before_run: false,
+            reason: None,
+            card: None,
+        }
     }
 
     /// A terminal event.
