@@ -89,6 +89,32 @@ fn a_check_that_fails_exits_one_and_prints_a_replay_command() {
 }
 
 #[test]
+fn pinned_journal_totals_that_do_not_hold_fail_the_run_and_say_where_the_money_went() {
+    let dir = tempdir();
+    let file = dir.join("journal.yaml");
+    // The reversed sale moves nothing in the end; pinning a charge must fail.
+    let scenario = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/reversal/reply-lost.yaml"),
+    )
+    .unwrap();
+    let pinned = "  journal: {net: \"0.00\", balances: {cardholder: \"100.00\"}}\n";
+    assert!(scenario.contains(pinned), "the catalogue pins the journal");
+    let wrong = pinned.replace("net: \"0.00\"", "net: \"-12.34\"");
+    std::fs::write(&file, scenario.replace(pinned, &wrong)).unwrap();
+    let o = posfault(&["run", "--quiet", file.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(
+        out.contains(
+            "FAIL journal: net movement 0.00 over the run, expected -12.34 \
+             (moved by #1 0200 -12.34, #2 0400 12.34)"
+        ),
+        "{out}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn missing_path_is_a_usage_error() {
     let o = posfault(&["run", "no/such/dir"]);
     let (_, err) = text(&o);

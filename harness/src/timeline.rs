@@ -288,7 +288,7 @@ pub fn verdict(r: &RunReport, file: &str, verbose: bool) -> String {
         }
     }
     for m in &r.mismatches {
-        let _ = writeln!(out, "  FAIL outcome {}: {}", m.txn, m.problem);
+        let _ = writeln!(out, "  FAIL {}: {}", m.subject(), m.problem);
     }
     if !r.passed {
         let _ = writeln!(out, "  replay: posfault run --seed {} {file}", r.seed);

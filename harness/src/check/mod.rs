@@ -6,7 +6,7 @@
 mod advices_forwarded;
 mod connect_retry_policy;
 mod decline_category;
-mod host_view;
+pub(crate) mod host_view;
 mod late_reply_not_approved;
 mod money_conserved;
 mod no_stan_reuse;

@@ -196,7 +196,7 @@ fn first_problem(r: &RunReport) -> String {
         };
     }
     match r.mismatches.first() {
-        Some(m) => format!("outcome {}: {}", m.txn, m.problem),
+        Some(m) => format!("{}: {}", m.subject(), m.problem),
         None => "failed".into(),
     }
 }

@@ -171,7 +171,7 @@ pub fn run_live(scenario: &Scenario, seed: u64, opts: &LiveOptions) -> RunReport
             );
         }
     }
-    let mismatches = RunReport::mismatches(&s, &outcomes);
+    let mismatches = RunReport::mismatches(&s, &outcomes, &journal);
     let passed =
         error.is_none() && mismatches.is_empty() && verdicts.iter().all(|v| v.as_expected());
     RunReport {

@@ -197,13 +197,22 @@ fn verdicts(out: &mut String, s: &ScenarioView, lang: Lang) {
     if !s.mismatches.is_empty() {
         out.push_str("<ul class=\"mismatches\">");
         for m in &s.mismatches {
-            let _ = write!(
-                out,
-                "<li><b>{} {}:</b> {}</li>",
-                esc(t(Msg::Mismatch)),
-                esc(&m.txn),
-                esc(&m.problem)
-            );
+            let _ = if m.journal {
+                write!(
+                    out,
+                    "<li><b>{}:</b> {}</li>",
+                    esc(t(Msg::JournalMismatch)),
+                    esc(&m.problem)
+                )
+            } else {
+                write!(
+                    out,
+                    "<li><b>{} {}:</b> {}</li>",
+                    esc(t(Msg::Mismatch)),
+                    esc(&m.txn),
+                    esc(&m.problem)
+                )
+            };
         }
         out.push_str("</ul>\n");
     }

@@ -65,6 +65,8 @@ pub enum Msg {
     Cause,
     NoOutcomes,
     Mismatch,
+    /// `expect.journal` does not hold.
+    JournalMismatch,
     RunError,
     Ladder,
     LadderLegend,
@@ -181,6 +183,7 @@ impl Lang {
                 "终端未报告任何交易结果。",
             ),
             Mismatch => ("Outcome not as pinned", "交易结果与预期不符"),
+            JournalMismatch => ("Host journal not as pinned", "主机账务与预期不符"),
             RunError => ("Run error", "运行错误"),
             Ladder => ("Message ladder", "报文时序图"),
             LadderLegend => (

@@ -70,7 +70,7 @@ fn failure_message(s: &ScenarioView) -> String {
     parts.extend(
         s.mismatches
             .iter()
-            .map(|m| format!("outcome {} not as pinned", m.txn)),
+            .map(|m| format!("{} not as pinned", m.subject())),
     );
     if let Some(e) = &s.error {
         parts.insert(0, format!("run error: {e}"));
@@ -96,7 +96,7 @@ fn failure_text(s: &ScenarioView) -> String {
         }
     }
     for m in &s.mismatches {
-        let _ = writeln!(out, "outcome {}: {}", m.txn, m.problem);
+        let _ = writeln!(out, "{}: {}", m.subject(), m.problem);
     }
     let _ = writeln!(out, "replay: {}", s.replay);
     out

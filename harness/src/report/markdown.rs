@@ -125,13 +125,17 @@ fn failure(out: &mut String, lang: Lang, s: &ScenarioView) {
         }
     }
     for m in &s.mismatches {
-        let _ = writeln!(
-            out,
-            "- {} `{}`: {}",
-            t(Msg::Mismatch),
-            m.txn,
-            inline(&m.problem)
-        );
+        let _ = if m.journal {
+            writeln!(out, "- {}: {}", t(Msg::JournalMismatch), inline(&m.problem))
+        } else {
+            writeln!(
+                out,
+                "- {} `{}`: {}",
+                t(Msg::Mismatch),
+                m.txn,
+                inline(&m.problem)
+            )
+        };
     }
     out.push('\n');
     let advised: Vec<&OutcomeView> = s.outcomes.iter().filter(|o| o.cause.is_some()).collect();

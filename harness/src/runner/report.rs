@@ -8,13 +8,28 @@ use crate::scenario::Scenario;
 use crate::terminal::Outcome;
 use crate::transcript::Transcript;
 
-/// An expected outcome that did not happen.
+/// An expected outcome that did not happen, or pinned journal totals that do not hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutcomeMismatch {
-    /// Transaction id.
+    /// Transaction id; empty for a journal mismatch.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub txn: String,
     /// What was expected and what was reported.
     pub problem: String,
+    /// True when `expect.journal` does not hold (the host's books, not an outcome).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub journal: bool,
+}
+
+impl OutcomeMismatch {
+    /// What did not match, for text output: `outcome t1` or `journal`.
+    pub fn subject(&self) -> String {
+        if self.journal {
+            "journal".into()
+        } else {
+            format!("outcome {}", self.txn)
+        }
+    }
 }
 
 /// How a run was made. Shown in reports only when live, so simulated reports are unchanged.
@@ -65,8 +80,13 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    /// Compares pinned outcomes with reported ones.
-    pub(crate) fn mismatches(scenario: &Scenario, outcomes: &[Outcome]) -> Vec<OutcomeMismatch> {
+    /// Compares pinned outcomes with reported ones, and pinned journal totals with the host's
+    /// journal.
+    pub(crate) fn mismatches(
+        scenario: &Scenario,
+        outcomes: &[Outcome],
+        journal: &[JournalEntry],
+    ) -> Vec<OutcomeMismatch> {
         let mut out = Vec::new();
         for (txn, want) in &scenario.expect.outcomes {
             // A fleet's members report `t1@TERM0003`: an expectation for t1 holds for each.
@@ -77,6 +97,7 @@ impl RunReport {
                 .collect();
             if got.is_empty() {
                 out.push(OutcomeMismatch {
+                    journal: false,
                     txn: txn.clone(),
                     problem: format!(
                         "expected {:?}, but the terminal reported no outcome",
@@ -89,11 +110,23 @@ impl RunReport {
                 let diffs = want.differences(got);
                 if !diffs.is_empty() {
                     out.push(OutcomeMismatch {
+                        journal: false,
                         txn: got.txn.clone(),
                         problem: format!("reported \"{}\": {}", got.display, diffs.join("; ")),
                     });
                 }
             }
+        }
+        if let Some(want) = &scenario.expect.journal {
+            out.extend(
+                want.differences(&scenario.host, journal)
+                    .into_iter()
+                    .map(|problem| OutcomeMismatch {
+                        txn: String::new(),
+                        problem,
+                        journal: true,
+                    }),
+            );
         }
         out
     }

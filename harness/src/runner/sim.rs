@@ -197,7 +197,7 @@ pub fn run_with(scenario: &Scenario, seed: u64, boot: &dyn Fn() -> Box<dyn Termi
         &scenario.expect.failing_checks,
     );
     let outcomes: Vec<_> = transcript.outcomes().map(|(_, o)| o.clone()).collect();
-    let mismatches = RunReport::mismatches(scenario, &outcomes);
+    let mismatches = RunReport::mismatches(scenario, &outcomes, &journal);
     let passed =
         error.is_none() && mismatches.is_empty() && verdicts.iter().all(|v| v.as_expected());
     RunReport {

@@ -1,6 +1,7 @@
 //! Scenario files: typed, strict (unknown fields are errors), with errors that name file, line,
 //! column, the path to the value and what would be right.
 
+mod expect_journal;
 mod faults_file;
 mod load;
 mod locate;
@@ -14,6 +15,7 @@ use posfault_proxies::fault::Rule;
 use posfault_proxies::wire::{DialectName, Envelope, Framing};
 use serde::{Deserialize, Serialize};
 
+pub use expect_journal::ExpectedJournal;
 pub use faults_file::load_faults_file;
 pub use load::{ScenarioError, load_file, load_host_file, load_host_str, load_str};
 pub use schema::scenario_schema;
@@ -410,6 +412,10 @@ pub struct Expect {
     /// check must pass.
     #[serde(default)]
     pub failing_checks: Vec<CheckId>,
+    /// The host's books at the end (net movement, account balances); simulated runs and live
+    /// runs against the reference host only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal: Option<ExpectedJournal>,
 }
 
 /// The parts of an outcome a scenario pins.

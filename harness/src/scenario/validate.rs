@@ -230,6 +230,28 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
             );
         }
     }
+    if let Some(j) = &s.expect.journal {
+        let accounts: BTreeSet<&str> = s.host.accounts.iter().map(|a| a.id.as_str()).collect();
+        for id in j.balances.keys() {
+            if !accounts.contains(&id.as_str()) {
+                bad(
+                    format!("expect.journal.balances.{id}"),
+                    format!(
+                        "no account {id:?} in host.accounts; expected one of {}",
+                        list(&accounts)
+                    ),
+                );
+            }
+        }
+        if s.host.upstream.is_some() {
+            bad(
+                "expect.journal".into(),
+                "a real host (host.upstream) keeps its own books, which posfault cannot read; \
+                 pin `expect.outcomes` instead"
+                    .into(),
+            );
+        }
+    }
     let mut failing = BTreeSet::new();
     for (i, c) in s.expect.failing_checks.iter().enumerate() {
         if !failing.insert(*c) {
@@ -991,6 +1013,31 @@ schedule:
         );
         let simulated = live.replace("{command: [posfault, terminal, --stdio]}", "{}");
         assert_eq!(errors(&simulated), Vec::<String>::new());
+    }
+
+    #[test]
+    fn journal_balances_must_name_a_host_account() {
+        let text = "name: t
+description: d
+terminal: {}
+host:
+  accounts: [{id: a, balance: \"10.00\"}]
+  cards: [{id: visa, pan: \"4761739001010010\", account: a}]
+schedule:
+  - sale: {id: t1, at: 1s, amount: \"1.00\", card: visa}
+expect:
+  journal: {net: \"-1.00\", balances: {cardholder: \"9.00\"}}
+";
+        let errs = errors(text);
+        assert!(
+            errs.iter().any(|e| e.starts_with("s.yaml:10:")
+                && e.contains("expect.journal.balances.cardholder: no account \"cardholder\" in host.accounts; expected one of \"a\"")),
+            "{errs:#?}"
+        );
+        assert_eq!(
+            errors(&text.replace("cardholder:", "a:")),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
