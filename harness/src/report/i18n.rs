@@ -96,6 +96,12 @@ pub enum Msg {
     Sale,
     Auth,
     Refund,
+    /// A command the terminal under test does not implement.
+    Unsupported,
+    /// A step whose `after_txn` transaction never got an outcome.
+    Skipped,
+    HostDown,
+    HostUp,
     ConnOpened,
     ConnClosed,
     UpstreamFailed,
@@ -219,6 +225,10 @@ impl Lang {
             Sale => ("sale", "消费"),
             Auth => ("auth", "预授权"),
             Refund => ("refund", "退货"),
+            Unsupported => ("not supported by this terminal", "终端不支持此交易"),
+            Skipped => ("skipped, {n} has no outcome", "已跳过:{n} 无结果"),
+            HostDown => ("host down", "主机停机"),
+            HostUp => ("host up", "主机恢复"),
             ConnOpened => ("connection opened", "连接建立"),
             ConnClosed => ("connection closed", "连接关闭"),
             UpstreamFailed => ("cannot reach host", "无法连接主机"),

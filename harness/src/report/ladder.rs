@@ -197,9 +197,9 @@ fn rows(t: &Transcript, lang: Lang) -> Vec<Row> {
                 at: e.at,
                 lane: Lane::Host,
                 text: if *h == HostEvent::Down {
-                    "✕ host down".into()
+                    format!("✕ {}", lang.t(Msg::HostDown))
                 } else {
-                    "host up".into()
+                    lang.t(Msg::HostUp).to_string()
                 },
                 class: "alert",
                 title: String::new(),
@@ -253,6 +253,16 @@ fn link_note(l: &LinkEvent, lang: Lang) -> Option<(String, String)> {
     Some((text, title))
 }
 
+/// A command's name in the report's language; an op this build does not know stays as sent.
+fn op_name(op: &str, lang: Lang) -> &str {
+    match op {
+        "sale" => lang.t(Msg::Sale),
+        "auth" => lang.t(Msg::Auth),
+        "refund" => lang.t(Msg::Refund),
+        other => other,
+    }
+}
+
 fn terminal_note(e: &TerminalEvent, lang: Lang) -> (String, &'static str) {
     let t = |m| lang.t(m);
     match e {
@@ -262,18 +272,20 @@ fn terminal_note(e: &TerminalEvent, lang: Lang) -> (String, &'static str) {
             op,
             amount,
             card,
-        } => {
-            let op = match op.as_str() {
-                "sale" => t(Msg::Sale),
-                "auth" => t(Msg::Auth),
-                "refund" => t(Msg::Refund),
-                other => other,
-            };
-            (format!("{op} {txn} · {amount} · {card}"), "cmd")
-        }
-        TerminalEvent::Unsupported { txn, op } => (format!("{op} {txn}: unsupported"), "alert"),
+        } => (
+            format!("{} {txn} · {amount} · {card}", op_name(op, lang)),
+            "cmd",
+        ),
+        TerminalEvent::Unsupported { txn, op } => (
+            format!("{} {txn}: {}", op_name(op, lang), t(Msg::Unsupported)),
+            "alert",
+        ),
         TerminalEvent::Skipped { txn, op, after } => (
-            format!("{op} {txn}: skipped, {after} has no outcome"),
+            format!(
+                "{} {txn}: {}",
+                op_name(op, lang),
+                lang.fill(Msg::Skipped, after)
+            ),
             "alert",
         ),
         TerminalEvent::AdviceRefused { stan, rc, .. } => {
@@ -600,6 +612,51 @@ mod tests {
         assert_eq!(svg.matches(r#"class="off-band""#).count(), 1, "{svg}");
         assert!(svg.contains("4.99s later"), "{svg}");
         assert!(svg.contains("0200 STAN 000001") && svg.contains("0210 STAN 000001"));
+    }
+
+    #[test]
+    fn skipped_and_unsupported_steps_and_host_crashes_read_in_the_report_language() {
+        use crate::check::fixtures::{term, transcript};
+        let t = transcript(vec![
+            (
+                1000,
+                term(TerminalEvent::Skipped {
+                    txn: "t2".into(),
+                    op: "refund".into(),
+                    after: "t1".into(),
+                }),
+            ),
+            (
+                1010,
+                term(TerminalEvent::Unsupported {
+                    txn: "t3".into(),
+                    op: "auth".into(),
+                }),
+            ),
+            (1020, EventKind::Host(HostEvent::Down)),
+            (1030, EventKind::Host(HostEvent::Up)),
+        ]);
+        let en = svg(&t, Lang::En, "x");
+        assert!(en.contains("refund t2: skipped, t1 has no outcome"), "{en}");
+        assert!(
+            en.contains("auth t3: not supported by this terminal"),
+            "{en}"
+        );
+        assert!(en.contains("✕ host down") && en.contains("host up"), "{en}");
+        let zh = svg(&t, Lang::ZhCn, "x");
+        assert!(zh.contains("退货 t2: 已跳过:t1 无结果"), "{zh}");
+        assert!(zh.contains("预授权 t3: 终端不支持此交易"), "{zh}");
+        assert!(zh.contains("✕ 主机停机") && zh.contains("主机恢复"), "{zh}");
+        for english in [
+            "skipped",
+            "supported",
+            "host down",
+            "host up",
+            "refund",
+            "auth t3",
+        ] {
+            assert!(!zh.contains(english), "{english:?} left in English: {zh}");
+        }
     }
 
     #[test]
