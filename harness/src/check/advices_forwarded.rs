@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use posfault_proxies::fault::Direction;
 
 use crate::check::host_view::{HostFate, host_fates};
-use crate::check::{CheckInput, Terminals, is_mti};
+use crate::check::{CheckInput, Terminals, answers, is_mti};
 use crate::declines;
 use crate::host::Decision;
 use crate::terminal::{TxnResult, is_offline_approval};
@@ -93,7 +93,9 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
 }
 
 /// Whether the advice for (terminal, STAN) got a final refusal: the host journalled one, or
-/// a 0230 with a code other than 00, 94 or a "try later" (91, 96) reached the terminal.
+/// a valid in-time 0230 to an advice the terminal sent, with a code other than 00, 94 or a
+/// "try later" (91, 96), reached the terminal. A corrupted, late or mismatched 0230 refuses
+/// nothing: the terminal must keep the advice and send it again.
 fn refused_for_good(
     input: &CheckInput<'_>,
     fates: &BTreeMap<(String, String), HostFate>,
@@ -103,16 +105,23 @@ fn refused_for_good(
     let final_no = |rc: &str| !matches!(rc, "00" | "94") && !declines::try_later(rc);
     let by_host = matches!(
         fates.get(&(terminal.to_string(), stan.to_string())),
-        Some(HostFate::Declined { rc }) if final_no(rc)
+        Some(HostFate::Declined { rc, advice: true }) if final_no(rc)
     );
-    by_host
-        || input.transcript.frames_delivered().iter().any(|(_, f)| {
-            f.dir == Direction::ToTerminal
-                && is_mti(f.mti.as_deref(), &["0230"])
-                && f.field(41) == Some(terminal)
-                && f.field(11) == Some(stan)
-                && f.field(39).is_some_and(final_no)
-        })
+    if by_host {
+        return true;
+    }
+    let frames = input.transcript.frames_delivered();
+    let timeout = input.response_timeout();
+    frames.iter().any(|&(sent_at, advice)| {
+        advice.dir == Direction::ToHost
+            && is_mti(advice.mti.as_deref(), &["0220"])
+            && advice.field(41) == Some(terminal)
+            && advice.field(11) == Some(stan)
+            && frames.iter().any(|&(at, rsp)| {
+                rsp.field(39).is_some_and(final_no)
+                    && answers((sent_at, advice), (at, rsp), timeout)
+            })
+    })
 }
 
 /// When the host posted the advice for (terminal, STAN). A 94 alone proves nothing: the host
@@ -275,6 +284,22 @@ mod tests {
             (5030, advice_answer("000001", "30")),
         ]);
         assert!(run(check, &t, &settled).is_empty());
+        // A refusal that answers no advice the terminal sent (another STAN's 0230 with this
+        // STAN corrupted in, or one past the timeout) excuses nothing.
+        let late = transcript(vec![
+            (1000, term(offline("t1", "000001"))),
+            (5010, online("000002")),
+            (5020, frame(ToHost, "0220", "000001", Fate::Forwarded)),
+            (90_000, advice_answer("000001", "30")),
+        ]);
+        let f = run(check, &late, &settled);
+        assert!(f[0].contains("had not reached the host"), "{f:?}");
+        let unasked = transcript(vec![
+            (1000, term(offline("t1", "000001"))),
+            (5010, online("000002")),
+            (5030, advice_answer("000001", "30")),
+        ]);
+        assert!(!run(check, &unasked, &settled).is_empty());
         // Refused by the host.
         let t = transcript(vec![(1000, term(offline("t1", "000001")))]);
         let mut journal = vec![entry(5030, "0220", "000001", Decision::Declined, "14")];

@@ -20,8 +20,9 @@ pub(crate) enum HostFate {
     },
     /// Approved, then reversed.
     Reversed { at: At },
-    /// Declined with this code.
-    Declined { rc: String },
+    /// Declined with this code. `advice`: what was refused is a 0220 advice, an offline
+    /// approval the host will not post, not an online request the issuer declined.
+    Declined { rc: String, advice: bool },
 }
 
 /// Fate of every sale/authorisation the host decided, and every advice it posted (an offline
@@ -53,9 +54,10 @@ pub(crate) fn host_fates(journal: &[JournalEntry]) -> BTreeMap<(String, String),
             }
             // A refused advice: the merchant was told "approved offline" and is not paid.
             ("0200" | "0100" | "0220", Decision::Declined) => {
-                fates
-                    .entry(key)
-                    .or_insert(HostFate::Declined { rc: e.rc.clone() });
+                fates.entry(key).or_insert(HostFate::Declined {
+                    rc: e.rc.clone(),
+                    advice: mti == "0220",
+                });
             }
             (_, Decision::Reversed) => {
                 if let Some(key) = e.original.and_then(|s| by_seq.get(&s)) {

@@ -30,25 +30,26 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
             // Approved offline, advice refused: the terminal kept the EMV rules when it said
             // yes alone and cannot take it back. `advices_forwarded` accepts the refusal; the
             // transcript shows it. A 94 is no refusal: the host holds another sale under this
-            // STAN, and this one is lost.
-            (TxnResult::Approved, Some(HostFate::Declined { rc }))
+            // STAN, and this one is lost. An online decline is no advice refusal either: a
+            // terminal that says "approved offline" after the issuer said no is wrong.
+            (TxnResult::Approved, Some(HostFate::Declined { rc, advice: true }))
                 if is_offline_approval(o.rc.as_deref()) && rc != "94" =>
             {
                 None
             }
-            (TxnResult::Approved, Some(HostFate::Declined { rc })) => {
+            (TxnResult::Approved, Some(HostFate::Declined { rc, .. })) => {
                 Some(format!("but the host declined it with RC {rc}"))
             }
             // Approved offline, advice not posted yet: `advices_forwarded` judges whether it
             // should have been by now.
             (TxnResult::Approved, None) if is_offline_approval(o.rc.as_deref()) => None,
             (TxnResult::Approved, None) => Some("but the host has no approval for it".to_string()),
-            (TxnResult::Declined, Some(HostFate::Declined { rc }))
+            (TxnResult::Declined, Some(HostFate::Declined { rc, .. }))
                 if o.rc.as_deref() == Some(rc) =>
             {
                 None
             }
-            (TxnResult::Declined, Some(HostFate::Declined { rc })) => {
+            (TxnResult::Declined, Some(HostFate::Declined { rc, .. })) => {
                 Some(format!("but the host declined it with RC {rc}"))
             }
             (TxnResult::Declined, Some(HostFate::Charged { at, amount, .. })) => Some(format!(
@@ -206,5 +207,20 @@ mod tests {
         refused.rc = "94".into();
         let f = run(check, &t, &[refused]);
         assert!(f[0].contains("the host declined it with RC 94"), "{f:?}");
+    }
+
+    #[test]
+    fn approved_offline_after_the_issuer_declined_online_is_caught() {
+        let t = transcript(vec![(
+            1_000,
+            term(TerminalEvent::Outcome(Outcome::approved_offline(
+                "t1", "000001",
+            ))),
+        )]);
+        let mut declined = entry(1, "0200", Decision::Declined, None);
+        declined.rc = "51".into();
+        let f = run(check, &t, &[declined]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].contains("the host declined it with RC 51"), "{f:?}");
     }
 }
