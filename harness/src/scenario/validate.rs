@@ -195,17 +195,21 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
                 "name two different nodes, e.g. [proxy, host]".into(),
             );
         }
-        // turmoil keeps one on/off state per pair of nodes: the first window's end would
-        // repair the link in the middle of the second.
+        // turmoil keeps one state per direction of a pair of nodes, and a full partition,
+        // a stall and their repairs set both: the first window's end would repair the link in
+        // the middle of the second. Only one-way windows in opposite directions keep apart.
         let pair = |q: &crate::scenario::Partition| {
             let mut n = q.between;
             n.sort();
             n
         };
+        let apart = |q: &crate::scenario::Partition| {
+            p.one_way && q.one_way && !p.stall && !q.stall && p.between != q.between
+        };
         if let Some((j, q)) = net.partitions[..i]
             .iter()
             .enumerate()
-            .find(|(_, q)| pair(q) == pair(p) && q.from < p.until && p.from < q.until)
+            .find(|(_, q)| pair(q) == pair(p) && !apart(q) && q.from < p.until && p.from < q.until)
         {
             bad(
                 format!("network.partitions[{i}].from"),
@@ -983,6 +987,28 @@ schedule:
         assert_eq!(
             errors(&two.replace("[host, proxy]", "[terminal, proxy]")),
             Vec::<String>::new()
+        );
+        // One-way windows: turmoil keeps each direction's state apart.
+        let one_way = two.replace("until: 5s}", "until: 5s, one_way: true}");
+        let one_way = one_way.replace("until: 9s}", "until: 9s, one_way: true}");
+        assert_eq!(
+            errors(&one_way),
+            Vec::<String>::new(),
+            "opposite directions"
+        );
+        let same_way = one_way.replace("[host, proxy]", "[proxy, host]");
+        assert!(
+            errors(&same_way)
+                .iter()
+                .any(|e| e.contains("overlaps partitions[0]")),
+            "same direction"
+        );
+        let with_full = two.replace("until: 9s}", "until: 9s, one_way: true}");
+        assert!(
+            errors(&with_full)
+                .iter()
+                .any(|e| e.contains("overlaps partitions[0]")),
+            "a full partition's repair heals both directions"
         );
     }
 
