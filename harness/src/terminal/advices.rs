@@ -1,6 +1,8 @@
 //! The store-and-forward queue: offline approvals waiting to reach the host as 0220 advices.
-//! It lives in the terminal's [`Store`], so a power cut loses none; each advice is kept until
-//! the host answers 00 (posted) or 94 (already posted).
+//! It lives in the terminal's [`Store`], so a power cut loses none. An advice leaves it when
+//! the host answers 00 (posted) or 94 (already posted), or refuses it for good (any code but
+//! the "try later" 91 and 96, which keep it queued: a refused advice kept would hold
+//! settlement for ever).
 
 use posfault_proxies::wire::Message;
 
