@@ -996,18 +996,16 @@ schedule:
             Vec::<String>::new(),
             "opposite directions"
         );
-        let same_way = one_way.replace("[host, proxy]", "[proxy, host]");
-        assert!(
-            errors(&same_way)
+        let overlaps = |yaml: &str| {
+            errors(yaml)
                 .iter()
-                .any(|e| e.contains("overlaps partitions[0]")),
-            "same direction"
-        );
+                .any(|e| e.contains("overlaps partitions[0]"))
+        };
+        let same_way = one_way.replace("[host, proxy]", "[proxy, host]");
+        assert!(overlaps(&same_way), "same direction");
         let with_full = two.replace("until: 9s}", "until: 9s, one_way: true}");
         assert!(
-            errors(&with_full)
-                .iter()
-                .any(|e| e.contains("overlaps partitions[0]")),
+            overlaps(&with_full),
             "a full partition's repair heals both directions"
         );
     }
