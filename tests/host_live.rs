@@ -198,6 +198,36 @@ fn posfault_host_serves_loopback_until_interrupted_and_exits_zero() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Ctrl-C the moment the address is announced: tokio's `ctrl_c()` catches SIGINT only once
+/// polled, and a host that announced before that died by the signal instead of stopping.
+#[test]
+fn posfault_host_stops_cleanly_on_a_ctrl_c_right_after_announcing() {
+    let dir = scratch("early-ctrl-c");
+    let config = dir.join("host.yaml");
+    std::fs::write(&config, CONFIG).unwrap();
+    for round in 0..10 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_posfault"))
+            .args(["host", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.contains("listening on"), "{first}");
+        // SAFETY: sends SIGINT to the child this test started.
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGINT);
+        }
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "round {round}: {status}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn posfault_host_refuses_a_non_loopback_address_without_the_flag() {
     let dir = scratch("remote");

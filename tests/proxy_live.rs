@@ -353,6 +353,45 @@ fn posfault_proxy_answers_for_the_host_records_a_transcript_and_exits_0_on_ctrl_
     })
 }
 
+/// Ctrl-C the moment the address is announced still flushes the transcript and exits 0 (the
+/// handler is in place before the announcement, not from the first poll of `ctrl_c()`).
+#[test]
+fn posfault_proxy_stops_cleanly_on_a_ctrl_c_right_after_announcing() -> io::Result<()> {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let dir = std::env::temp_dir().join(format!("posfault-proxy-ctrl-c-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let transcript = dir.join("transcript.jsonl");
+    for round in 0..10 {
+        let child = Command::new(env!("CARGO_BIN_EXE_posfault"))
+            .args([
+                "proxy",
+                "--listen",
+                "127.0.0.1:0",
+                "--upstream",
+                "127.0.0.1:9",
+            ])
+            .arg("--transcript")
+            .arg(&transcript)
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let mut child = Stop(child);
+        let mut first = String::new();
+        io::BufReader::new(child.0.stderr.take().expect("piped stderr")).read_line(&mut first)?;
+        assert!(first.contains("listening on"), "{first}");
+        // SAFETY: sends SIGINT to the child this test started.
+        unsafe {
+            libc::kill(child.0.id() as i32, libc::SIGINT);
+        }
+        let status = child.0.wait()?;
+        assert_eq!(status.code(), Some(0), "round {round}: {status}");
+        assert!(transcript.exists(), "round {round}: no transcript");
+        std::fs::remove_file(&transcript)?;
+    }
+    std::fs::remove_dir_all(dir)
+}
+
 #[test]
 fn posfault_proxy_rejects_a_bad_faults_file_with_its_location() -> io::Result<()> {
     let rules = faults_file(

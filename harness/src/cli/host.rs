@@ -111,6 +111,7 @@ pub(crate) fn run(args: HostArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("--listen {}: cannot listen", args.listen))?;
         let gate = LiveGate::new(listener, host.clone(), clock.clone())?;
+        let mut sigint = crate::live::interrupt::catch().context("cannot watch for Ctrl-C")?;
         println!(
             "{:>10}  host      listening on {} ({}, {}); Ctrl-C stops",
             At(0).to_string(),
@@ -119,8 +120,8 @@ pub(crate) fn run(args: HostArgs) -> anyhow::Result<ExitCode> {
             args.framing.name()
         );
         let _ = std::io::stdout().flush();
-        let stop = async {
-            let _ = tokio::signal::ctrl_c().await;
+        let stop = async move {
+            sigint.recv().await;
         };
         serve_live(gate, host, clock, wire, on_entry, stop).await?;
         anyhow::Ok(())

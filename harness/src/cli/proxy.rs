@@ -187,6 +187,7 @@ pub(crate) fn run(args: ProxyArgs) -> anyhow::Result<ExitCode> {
             .bind()
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
+        let mut sigint = crate::live::interrupt::catch().context("cannot watch for Ctrl-C")?;
         let served = tokio::task::spawn_local(serve_on(net, relay, listener));
         eprintln!(
             "posfault proxy listening on {listen}, relaying to {}",
@@ -194,7 +195,7 @@ pub(crate) fn run(args: ProxyArgs) -> anyhow::Result<ExitCode> {
         );
         tokio::select! {
             biased;
-            _ = tokio::signal::ctrl_c() => Ok(()),
+            _ = sigint.recv() => Ok(()),
             done = served => match done {
                 Ok(r) => r.with_context(|| format!("proxy on {listen} stopped")),
                 Err(e) => Err(anyhow::anyhow!("proxy task failed: {e}")),

@@ -5,12 +5,21 @@
 
 use std::sync::OnceLock;
 
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
 
 static FLAG: OnceLock<watch::Sender<bool>> = OnceLock::new();
 
-/// Starts watching for Ctrl-C (once per process; later calls do nothing). From then on SIGINT
-/// no longer kills `posfault` at once: it sets the flag.
+/// SIGINT, caught from the moment this returns. tokio's `ctrl_c()` registers its handler only
+/// when first polled, so a Ctrl-C landing between "listening on ..." and that poll would kill
+/// the process by the default action: no flushed transcript, no clean exit. Call inside a
+/// runtime; the returned stream belongs to it.
+pub fn catch() -> std::io::Result<Signal> {
+    signal(SignalKind::interrupt())
+}
+
+/// Starts watching for Ctrl-C (once per process; later calls do nothing). From the moment it
+/// returns, SIGINT no longer kills `posfault` at once: it sets the flag.
 pub fn install() {
     let mut first = false;
     let tx = FLAG.get_or_init(|| {
@@ -21,22 +30,29 @@ pub fn install() {
         return;
     }
     let tx = tx.clone();
-    let started = std::thread::Builder::new()
-        .name("posfault-ctrl-c".into())
-        .spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
+    // The handler is registered here, before `install` returns; the thread only waits on it.
+    let caught = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .and_then(|rt| {
+            let sigint = {
+                let _in_rt = rt.enter();
+                catch()?
             };
-            rt.block_on(async {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    let _ = tx.send(true);
-                    eprintln!("interrupted: stopping terminals and listeners");
-                }
-            });
+            Ok((rt, sigint))
         });
+    let started = caught.and_then(|(rt, mut sigint)| {
+        std::thread::Builder::new()
+            .name("posfault-ctrl-c".into())
+            .spawn(move || {
+                rt.block_on(async {
+                    if sigint.recv().await.is_some() {
+                        let _ = tx.send(true);
+                        eprintln!("interrupted: stopping terminals and listeners");
+                    }
+                });
+            })
+    });
     if let Err(e) = started {
         eprintln!("warning: cannot watch for Ctrl-C: {e}");
     }
