@@ -60,6 +60,9 @@ pub mod env {
     /// Offline floor limit, a decimal amount (`"5.00"`): sales up to it are approved offline
     /// and queued as 0220 advices. Set only when the scenario has one.
     pub const OFFLINE_FLOOR_LIMIT: &str = "POSFAULT_OFFLINE_FLOOR_LIMIT";
+    /// A decimal amount: sales under it are approved offline (`Y3`) when no host can be
+    /// reached. Set only when the scenario has one.
+    pub const UNABLE_TO_GO_ONLINE_LIMIT: &str = "POSFAULT_UNABLE_TO_GO_ONLINE_LIMIT";
     /// `1`: sign on (0800 code 001) at every boot. Set only when the scenario asks.
     pub const SIGN_ON: &str = "POSFAULT_SIGN_ON";
     /// Milliseconds of silence after which the terminal signs on again. Only when set.

@@ -54,6 +54,9 @@ pub fn terminal_env(
     if let Some(limit) = t.offline_floor_limit {
         out.push((env::OFFLINE_FLOOR_LIMIT, limit.to_string()));
     }
+    if let Some(limit) = t.unable_to_go_online_limit {
+        out.push((env::UNABLE_TO_GO_ONLINE_LIMIT, limit.to_string()));
+    }
     if t.sign_on {
         out.push((env::SIGN_ON, "1".into()));
     }
@@ -170,14 +173,17 @@ impl AdapterEnv {
         };
         config.sign_on = flag(env::SIGN_ON)?;
         config.block_sales_while_reversal_pending = flag(env::BLOCK_SALES_WHILE_REVERSAL_PENDING)?;
-        if let Some(v) = get(env::OFFLINE_FLOOR_LIMIT) {
-            config.offline_floor_limit = Some(v.parse().map_err(|e| {
-                format!(
-                    "{} is {v:?}: {e}; expected a decimal amount, e.g. 5.00",
-                    env::OFFLINE_FLOOR_LIMIT
-                )
-            })?);
-        }
+        let amount = |name: &str| -> Result<Option<crate::money::Amount>, String> {
+            get(name)
+                .map(|v| {
+                    v.parse().map_err(|e| {
+                        format!("{name} is {v:?}: {e}; expected a decimal amount, e.g. 5.00")
+                    })
+                })
+                .transpose()
+        };
+        config.offline_floor_limit = amount(env::OFFLINE_FLOOR_LIMIT)?;
+        config.unable_to_go_online_limit = amount(env::UNABLE_TO_GO_ONLINE_LIMIT)?;
         match get(env::REVERSAL_SAVE).as_deref() {
             None | Some("before_send") => {}
             Some("after_send") => config.reversal_save = ReversalSave::AfterSend,
@@ -217,7 +223,7 @@ mod tests {
             r#"
 name: t
 description: env round trip
-terminal: {id: TERM0042, response_timeout: 1500ms, reversal_retries: 2, reversal_interval: 300ms, reversal_save: after_send, connect_retries: 1, connect_backoff: 250ms, connect_backoff_max: 1s, backup_host: true, offline_floor_limit: "5.00", sign_on: true, sign_on_idle: 20s, echo_interval: 7s, block_sales_while_reversal_pending: true}
+terminal: {id: TERM0042, response_timeout: 1500ms, reversal_retries: 2, reversal_interval: 300ms, reversal_save: after_send, connect_retries: 1, connect_backoff: 250ms, connect_backoff_max: 1s, backup_host: true, offline_floor_limit: "5.00", unable_to_go_online_limit: "30.00", sign_on: true, sign_on_idle: 20s, echo_interval: 7s, block_sales_while_reversal_pending: true}
 host:
   accounts: [{id: a, balance: "1.00"}]
   cards: [{id: c, pan: "4761739001010010", account: a}]

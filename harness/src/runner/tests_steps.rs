@@ -252,3 +252,25 @@ fn the_offline_floor_limit_approves_small_purchases_only_never_auths_or_refunds(
     assert_eq!(online, ["200000"]);
     assert_eq!(sent(&r.transcript, "0220").len(), 1);
 }
+
+#[test]
+fn a_sale_that_went_out_unanswered_is_reversed_never_approved_as_unable_to_go_online() {
+    // The reply is lost: the 0200 may be at the host, so the terminal must reverse it, not
+    // approve it offline. Only a sale no dial could carry is approved with Y3.
+    let s = scenario_with(
+        "faults:\n  \
+           - {name: lose-reply, when: {direction: to_terminal, mti: [\"0210\"]}, action: {kind: drop_frame}}\n",
+        "{unable_to_go_online_limit: \"30.00\", response_timeout: 5s}",
+        "  - sale: {id: t1, at: 1s, amount: \"12.00\", card: visa}\n",
+    );
+    let r = run(&s, 1);
+    assert!(r.passed, "{:?} {:?}", r.verdicts, r.mismatches);
+    let t1 = r.outcomes.iter().find(|o| o.txn == "t1").expect("t1");
+    assert_eq!(
+        (t1.result, t1.rc.as_deref()),
+        (crate::terminal::TxnResult::Failed, None),
+        "{t1:?}"
+    );
+    assert_eq!(sent(&r.transcript, "0400").len(), 1, "reversed");
+    assert!(sent(&r.transcript, "0220").is_empty(), "no advice");
+}

@@ -42,11 +42,19 @@ pub struct TerminalConfig {
     pub backup_host: bool,
     /// Approve chip and contactless purchases below this amount and without online PIN
     /// offline, without asking the host (EMV terminal risk management's floor limit), and queue
-    /// each as a 0220 advice: sent after the next online
-    /// transaction and before settlement, kept until the host answers 00 or 94. Default: none,
-    /// every sale goes online.
+    /// each as a 0220 advice: sent after the next online transaction and before settlement,
+    /// queued until the host posts it (00, or 94 already posted) or refuses it for good (any
+    /// code but the "try later" 91 and 96). Default: none, every sale goes online.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offline_floor_limit: Option<crate::money::Amount>,
+    /// When no host can be reached (every dial failed, so nothing was sent), approve chip and
+    /// contactless purchases below this amount and without online PIN offline all the same,
+    /// reported with RC `Y3` (EMV's "unable to go online": the terminal action code default
+    /// lets the card's offline approval stand), and queue the 0220 advice as under
+    /// `offline_floor_limit`. A request that went out unanswered is never approved this way:
+    /// it may be at the host, and is reversed. Default: none, such a sale fails (`connect`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unable_to_go_online_limit: Option<crate::money::Amount>,
     /// Sign on (0800, network management code 001) at every boot before the first
     /// transaction, as field terminals do at the start of the day to get their batch number
     /// and working keys. Default false: the reference host does not insist unless a terminal
@@ -105,6 +113,7 @@ impl Default for TerminalConfig {
             connect_backoff_max: default_connect_backoff_max(),
             backup_host: false,
             offline_floor_limit: None,
+            unable_to_go_online_limit: None,
             sign_on: false,
             sign_on_idle: None,
             echo_interval: None,

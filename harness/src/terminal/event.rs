@@ -24,10 +24,14 @@ pub enum TxnResult {
 /// The response code an offline approval is reported with (EMV: "offline approved").
 pub const OFFLINE_APPROVED: &str = "Y1";
 
+/// The response code of an approval made because no host could be reached (EMV: "unable to
+/// go online, offline approved").
+pub const UNABLE_ONLINE_APPROVED: &str = "Y3";
+
 /// Whether a terminal's response code says it approved without the host: EMV's Y1 (offline
 /// approved) or Y3 (unable to go online, approved offline). Black-box terminals report either.
 pub fn is_offline_approval(rc: Option<&str>) -> bool {
-    matches!(rc, Some("Y1" | "Y3"))
+    rc == Some(OFFLINE_APPROVED) || rc == Some(UNABLE_ONLINE_APPROVED)
 }
 
 /// Why a transaction failed.
@@ -163,6 +167,15 @@ impl Outcome {
             cause: None,
             category: None,
             advice: None,
+        }
+    }
+
+    /// A sale approved offline because no host could be reached (`Y3`).
+    pub fn approved_unable_online(txn: &str, stan: &str) -> Outcome {
+        Outcome {
+            rc: Some(UNABLE_ONLINE_APPROVED.into()),
+            display: "approved offline (host unreachable)".into(),
+            ..Outcome::approved_offline(txn, stan)
         }
     }
 

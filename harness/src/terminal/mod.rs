@@ -19,7 +19,7 @@ pub use api::{
 pub use config::{Defect, Fleet, ReversalSave, TerminalConfig};
 pub use event::{
     Advice, FailReason, OFFLINE_APPROVED, Outcome, ReversalState, TerminalEvent, TxnResult,
-    is_offline_approval,
+    UNABLE_ONLINE_APPROVED, is_offline_approval,
 };
 pub use net::{Dialer, Duplex, SimDialer, TcpDialer};
 pub use reference::ReferenceTerminal;

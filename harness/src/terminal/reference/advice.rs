@@ -16,33 +16,42 @@ impl ReferenceTerminal {
     /// below the floor limit (EMV: at or above it goes online) with no online PIN, which only
     /// the issuer can verify. Cash, refunds, authorisations, swiped and keyed cards always go
     /// online.
-    pub(super) fn offline_allowed(io: &TerminalIo, kind: Request, cmd: &SaleCommand) -> bool {
+    /// `limit` is the floor limit that applies: `offline_floor_limit` before going online,
+    /// `unable_to_go_online_limit` once no host could be reached.
+    pub(super) fn offline_allowed(
+        kind: Request,
+        cmd: &SaleCommand,
+        limit: Option<crate::money::Amount>,
+    ) -> bool {
         kind == Request::Sale
-            && io
-                .config
-                .offline_floor_limit
-                .is_some_and(|limit| cmd.amount.0 < limit.0)
+            && limit.is_some_and(|limit| cmd.amount.0 < limit.0)
             && cmd.card.txn.unwrap_or(TxnType::Purchase) == TxnType::Purchase
             && cmd.card.pin.is_none()
             && matches!(cmd.card.entry, EntryMode::Chip | EntryMode::Contactless)
     }
 
-    /// Approves the sale offline: a STAN, the advice queued, the batch updated, the merchant told.
-    pub(super) fn approve_offline(&mut self, io: &TerminalIo, cmd: &SaleCommand) {
-        let stan = io.store.next_stan();
-        let req = Self::request(io, Request::Sale, cmd, &stan);
+    /// Approves the sale `req` (never sent) offline: the advice queued under its STAN, the
+    /// batch updated, the merchant told with `outcome`.
+    pub(super) fn approve_offline(
+        &mut self,
+        io: &TerminalIo,
+        cmd: &SaleCommand,
+        req: &Message,
+        outcome: Outcome,
+    ) {
+        let stan = outcome.stan.clone();
         io.store.advice_add(AdviceRecord {
             txn: cmd.txn.clone(),
             stan: stan.clone(),
-            message: messages::advice(&req),
+            message: messages::advice(req),
         });
         io.store.batch_add(BatchItem {
-            stan: stan.clone(),
+            stan,
             date: req.text(13).unwrap_or_default().to_string(),
             amount: cmd.amount.0,
             credit: false,
         });
-        io.report(Outcome::approved_offline(&cmd.txn, &stan));
+        io.report(outcome);
     }
 
     /// Sends queued advices, oldest first, on one connection (`conn`, or a new one); stops at

@@ -9,8 +9,11 @@ use crate::terminal::messages::reversal_reason;
 impl ReferenceTerminal {
     pub(super) async fn financial(&mut self, io: &TerminalIo, kind: Request, cmd: &SaleCommand) {
         let cfg = &io.config;
-        if Self::offline_allowed(io, kind, cmd) {
-            return self.approve_offline(io, cmd);
+        if Self::offline_allowed(kind, cmd, cfg.offline_floor_limit) {
+            let stan = io.store.next_stan();
+            let req = Self::request(io, kind, cmd, &stan);
+            let approved = Outcome::approved_offline(&cmd.txn, &stan);
+            return self.approve_offline(io, cmd, &req, approved);
         }
         let cleared = self.send_pending_reversal(io, None).await;
         if !cleared && cfg.block_sales_while_reversal_pending && self.pending(io).is_some() {
@@ -36,8 +39,13 @@ impl ReferenceTerminal {
         let mut conn = match self.open(io, &stan).await {
             Ok(c) => c,
             Err(_) => {
-                // Nothing reached the host: nothing to reverse.
+                // Nothing reached the host: nothing to reverse, and the STAN never went out,
+                // so an approval made now may carry it in its advice.
                 self.clear_reversal(io, &stan);
+                if Self::offline_allowed(kind, cmd, cfg.unable_to_go_online_limit) {
+                    let approved = Outcome::approved_unable_online(&cmd.txn, &stan);
+                    return self.approve_offline(io, cmd, &req, approved);
+                }
                 let outcome = failed(cmd, stan, FailReason::Connect, ReversalState::None);
                 return io.report(outcome);
             }
