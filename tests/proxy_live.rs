@@ -288,6 +288,26 @@ impl Drop for Stop {
     }
 }
 
+/// `posfault proxy --listen 127.0.0.1:0 --upstream UPSTREAM ARGS...`, with its first stderr
+/// line (the address announcement) and the rest of its stderr, which must stay open while it
+/// runs: a proxy writing to a closed pipe dies of SIGPIPE.
+fn spawn_proxy(
+    upstream: &str,
+    args: &[&std::ffi::OsStr],
+) -> io::Result<(Stop, String, io::BufReader<std::process::ChildStderr>)> {
+    use std::io::BufRead;
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_posfault"))
+        .args(["proxy", "--listen", "127.0.0.1:0", "--upstream", upstream])
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let mut child = Stop(child);
+    let mut stderr = io::BufReader::new(child.0.stderr.take().expect("piped stderr"));
+    let mut first = String::new();
+    stderr.read_line(&mut first)?;
+    Ok((child, first, stderr))
+}
+
 fn faults_file(name: &str, yaml: &str) -> io::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("posfault-proxy-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -299,8 +319,7 @@ fn faults_file(name: &str, yaml: &str) -> io::Result<std::path::PathBuf> {
 #[test]
 fn posfault_proxy_answers_for_the_host_records_a_transcript_and_exits_0_on_ctrl_c() -> io::Result<()>
 {
-    use std::io::BufRead;
-    use std::process::{Command, Stdio};
+    use std::process::Command;
 
     let rules = faults_file(
         "issuer-down.yaml",
@@ -309,24 +328,15 @@ fn posfault_proxy_answers_for_the_host_records_a_transcript_and_exits_0_on_ctrl_
     let transcript = rules.with_file_name("transcript.jsonl");
     local(async move {
         let (host, seen) = start_host().await?;
-        let child = Command::new(env!("CARGO_BIN_EXE_posfault"))
-            .args([
-                "proxy",
-                "--listen",
-                "127.0.0.1:0",
-                "--upstream",
-                &host.to_string(),
-            ])
-            .arg("--faults")
-            .arg(&rules)
-            .arg("--transcript")
-            .arg(&transcript)
-            .stderr(Stdio::piped())
-            .spawn()?;
-        let mut child = Stop(child);
-        let mut stderr = io::BufReader::new(child.0.stderr.take().expect("piped stderr"));
-        let mut first = String::new();
-        stderr.read_line(&mut first)?;
+        let (mut child, first, _stderr) = spawn_proxy(
+            &host.to_string(),
+            &[
+                "--faults".as_ref(),
+                rules.as_os_str(),
+                "--transcript".as_ref(),
+                transcript.as_os_str(),
+            ],
+        )?;
         let addr: SocketAddr = first
             .split_whitespace()
             .nth(4)
@@ -357,28 +367,14 @@ fn posfault_proxy_answers_for_the_host_records_a_transcript_and_exits_0_on_ctrl_
 /// handler is in place before the announcement, not from the first poll of `ctrl_c()`).
 #[test]
 fn posfault_proxy_stops_cleanly_on_a_ctrl_c_right_after_announcing() -> io::Result<()> {
-    use std::io::BufRead;
-    use std::process::{Command, Stdio};
-
     let dir = std::env::temp_dir().join(format!("posfault-proxy-ctrl-c-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let transcript = dir.join("transcript.jsonl");
     for round in 0..10 {
-        let child = Command::new(env!("CARGO_BIN_EXE_posfault"))
-            .args([
-                "proxy",
-                "--listen",
-                "127.0.0.1:0",
-                "--upstream",
-                "127.0.0.1:9",
-            ])
-            .arg("--transcript")
-            .arg(&transcript)
-            .stderr(Stdio::piped())
-            .spawn()?;
-        let mut child = Stop(child);
-        let mut first = String::new();
-        io::BufReader::new(child.0.stderr.take().expect("piped stderr")).read_line(&mut first)?;
+        let (mut child, first, _stderr) = spawn_proxy(
+            "127.0.0.1:9",
+            &["--transcript".as_ref(), transcript.as_os_str()],
+        )?;
         assert!(first.contains("listening on"), "{first}");
         // SAFETY: sends SIGINT to the child this test started.
         unsafe {
