@@ -11,7 +11,9 @@
 //!   transaction starts a new round of dials).
 //! - A transaction reported as failed for want of a connection was preceded, since its command,
 //!   by `1 + connect_retries` failed dials to the primary host and, when the terminal has a
-//!   backup, as many to the backup.
+//!   backup, as many to the backup. So was one approved offline as "unable to go online"
+//!   (`Y3`) with no request of that terminal on the wire since its command: approving without
+//!   the issuer takes a risk the backup host, or one more dial, would have spared.
 //!
 //! Not checked: an upper bound on dials. Where one round of redials ends and the next begins
 //! (say, the resend of a pending reversal) is only known inside the terminal.
@@ -20,8 +22,8 @@ use std::collections::BTreeMap;
 
 use posfault_proxies::fault::Route;
 
-use crate::check::{CheckInput, Terminals};
-use crate::terminal::{FailReason, TerminalEvent, TxnResult};
+use crate::check::{CheckInput, Terminals, is_reversible};
+use crate::terminal::{FailReason, TerminalEvent, TxnResult, UNABLE_ONLINE_APPROVED};
 use crate::transcript::{At, EventKind};
 
 pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
@@ -87,11 +89,20 @@ fn gave_up_early(input: &CheckInput<'_>) -> Vec<String> {
             TerminalEvent::Command { txn, .. } => {
                 handed.insert(txn.as_str(), e.at);
             }
-            TerminalEvent::Outcome(o)
-                if o.result == TxnResult::Failed && o.reason == Some(FailReason::Connect) =>
-            {
+            TerminalEvent::Outcome(o) => {
                 let terminal = terminals.get(&o.txn);
                 let since = handed.get(o.txn.as_str()).copied().unwrap_or(At(0));
+                let what = if o.result == TxnResult::Failed && o.reason == Some(FailReason::Connect)
+                {
+                    "reported failed (no connection)"
+                } else if o.result == TxnResult::Approved
+                    && o.rc.as_deref() == Some(UNABLE_ONLINE_APPROVED)
+                    && !went_out(input, terminal, since, e.at)
+                {
+                    "approved offline as unable to go online (Y3)"
+                } else {
+                    continue;
+                };
                 let count = |route: Route| {
                     events
                         .iter()
@@ -110,7 +121,7 @@ fn gave_up_early(input: &CheckInput<'_>) -> Vec<String> {
                     let n = count(route);
                     if n < owed {
                         findings.push(format!(
-                            "{} was reported failed (no connection) at {} after {n} failed dial(s) to the {} host since {}; the policy dials each host 1 + {} times{}",
+                            "{} was {what} at {} after {n} failed dial(s) to the {} host since {}; the policy dials each host 1 + {} times{}",
                             o.txn,
                             e.at,
                             route.name(),
@@ -129,6 +140,18 @@ fn gave_up_early(input: &CheckInput<'_>) -> Vec<String> {
         }
     }
     findings
+}
+
+/// Whether `terminal` put a financial request on the wire between `from` and `to`: then it
+/// went online, and a Y3 after it follows an unanswered request, not a failed connect.
+fn went_out(input: &CheckInput<'_>, terminal: &str, from: At, to: At) -> bool {
+    input.transcript.frames().any(|(at, f)| {
+        from <= at
+            && at <= to
+            && f.dir == posfault_proxies::fault::Direction::ToHost
+            && is_reversible(f)
+            && f.field(41) == Some(terminal)
+    })
 }
 
 #[cfg(test)]
@@ -232,6 +255,49 @@ mod tests {
         events.push((15100, gave_up()));
         events.push((15200, command()));
         events.push((15210, dial_failed(Route::Primary)));
+        assert_eq!(run(events, false), Vec::<String>::new());
+    }
+
+    fn approved_y3() -> EventKind {
+        term(TerminalEvent::Outcome(Outcome::approved_unable_online(
+            "t1", "000001",
+        )))
+    }
+
+    #[test]
+    fn approving_unable_to_go_online_is_judged_like_giving_up() {
+        // Every dial made: fine.
+        let mut events = vec![(1000, command())];
+        events.extend(four_dials(Route::Primary, 1010, [2010, 4010, 8010]));
+        events.push((15100, approved_y3()));
+        assert_eq!(run(events, false), Vec::<String>::new());
+        // One dial, then Y3: the issuer was never given its chance.
+        let events = vec![
+            (1000, command()),
+            (1010, dial_failed(Route::Primary)),
+            (1100, approved_y3()),
+        ];
+        let findings = run(events, false);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            findings[0].contains(
+                "t1 was approved offline as unable to go online (Y3) at 1.100s after 1 failed dial(s) to the primary host"
+            ),
+            "{}",
+            findings[0]
+        );
+    }
+
+    #[test]
+    fn a_y3_after_a_request_went_out_is_no_connect_failure() {
+        use crate::check::fixtures::frame;
+        use posfault_proxies::fault::Direction::ToHost;
+        use posfault_proxies::link::Fate;
+        let events = vec![
+            (1000, command()),
+            (1010, frame(ToHost, "0200", "000001", Fate::Forwarded)),
+            (70_000, approved_y3()),
+        ];
         assert_eq!(run(events, false), Vec::<String>::new());
     }
 }
