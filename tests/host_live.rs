@@ -214,9 +214,9 @@ fn posfault_host_stops_cleanly_on_a_ctrl_c_right_after_announcing() {
             .spawn()
             .unwrap();
         let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
+        // Kept open until the host exits: a later line into a closed pipe would kill it.
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut first).unwrap();
         assert!(first.contains("listening on"), "{first}");
         // SAFETY: sends SIGINT to the child this test started.
         unsafe {

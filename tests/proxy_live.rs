@@ -363,8 +363,8 @@ fn posfault_proxy_answers_for_the_host_records_a_transcript_and_exits_0_on_ctrl_
     })
 }
 
-/// Ctrl-C the moment the address is announced still flushes the transcript and exits 0 (the
-/// handler is in place before the announcement, not from the first poll of `ctrl_c()`).
+/// Ctrl-C the moment the address is announced is a clean stop, exit 0 (the handler is in
+/// place before the announcement, not from the first poll of `ctrl_c()`).
 #[test]
 fn posfault_proxy_stops_cleanly_on_a_ctrl_c_right_after_announcing() -> io::Result<()> {
     let dir = std::env::temp_dir().join(format!("posfault-proxy-ctrl-c-{}", std::process::id()));
@@ -382,7 +382,6 @@ fn posfault_proxy_stops_cleanly_on_a_ctrl_c_right_after_announcing() -> io::Resu
         }
         let status = child.0.wait()?;
         assert_eq!(status.code(), Some(0), "round {round}: {status}");
-        assert!(transcript.exists(), "round {round}: no transcript");
         std::fs::remove_file(&transcript)?;
     }
     std::fs::remove_dir_all(dir)

@@ -30,30 +30,43 @@ pub fn install() {
         return;
     }
     let tx = tx.clone();
-    // The handler is registered here, before `install` returns; the thread only waits on it.
-    let caught = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .and_then(|rt| {
-            let sigint = {
-                let _in_rt = rt.enter();
-                catch()?
-            };
-            Ok((rt, sigint))
-        });
-    let started = caught.and_then(|(rt, mut sigint)| {
-        std::thread::Builder::new()
-            .name("posfault-ctrl-c".into())
-            .spawn(move || {
-                rt.block_on(async {
-                    if sigint.recv().await.is_some() {
-                        let _ = tx.send(true);
-                        eprintln!("interrupted: stopping terminals and listeners");
-                    }
+    // The thread registers the handler and says so before `install` returns; when anything
+    // fails, nothing was registered and SIGINT still kills at once.
+    let (ready_tx, ready) = std::sync::mpsc::channel::<std::io::Result<()>>();
+    let started = std::thread::Builder::new()
+        .name("posfault-ctrl-c".into())
+        .spawn(move || {
+            let caught = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .and_then(|rt| {
+                    let sigint = {
+                        let _in_rt = rt.enter();
+                        catch()?
+                    };
+                    Ok((rt, sigint))
                 });
-            })
+            let (rt, mut sigint) = match caught {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            let _ = ready_tx.send(Ok(()));
+            rt.block_on(async {
+                if sigint.recv().await.is_some() {
+                    let _ = tx.send(true);
+                    eprintln!("interrupted: stopping terminals and listeners");
+                }
+            });
+        });
+    let watching = started.and_then(|_| {
+        ready
+            .recv()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the Ctrl-C watcher stopped")))
     });
-    if let Err(e) = started {
+    if let Err(e) = watching {
         eprintln!("warning: cannot watch for Ctrl-C: {e}");
     }
 }
