@@ -165,7 +165,8 @@ pub struct Partition {
     pub from: Dur,
     /// When it is repaired.
     pub until: Dur,
-    /// Only messages from the first node to the second are lost. Default false.
+    /// Only messages from the first node to the second are lost. Not with `network.loss`,
+    /// whose random repairs heal both directions. Default false.
     #[serde(default)]
     pub one_way: bool,
     /// Hold messages instead of losing them (turmoil `hold` / `release`): connects and reads

@@ -181,6 +181,18 @@ pub fn validate(s: &Scenario) -> Vec<(String, String)> {
                 ),
             );
         }
+        // turmoil's random failure turns both directions of a link into a random partition
+        // whenever either is healthy, and its random repair heals both: a one-way window
+        // would end at the first random repair.
+        if p.one_way && !p.stall && net.loss.is_some() {
+            bad(
+                format!("network.partitions[{i}].one_way"),
+                "a one-way partition cannot be combined with `network.loss` (turmoil's random \
+                 repair heals both directions, ending the window early); drop `one_way` for a \
+                 full partition, or drop `network.loss`"
+                    .into(),
+            );
+        }
         if p.stall && p.one_way {
             bad(
                 format!("network.partitions[{i}].stall"),
@@ -1003,6 +1015,14 @@ schedule:
         };
         let same_way = one_way.replace("[host, proxy]", "[proxy, host]");
         assert!(overlaps(&same_way), "same direction");
+        let lossy = one_way.replace("network:\n", "network:\n  loss: {fail_rate: 0.01}\n");
+        assert!(
+            errors(&lossy).iter().any(|e| e.contains(
+                "network.partitions[0].one_way: a one-way partition cannot be combined with `network.loss`"
+            )),
+            "{:#?}",
+            errors(&lossy)
+        );
         let with_full = two.replace("until: 9s}", "until: 9s, one_way: true}");
         assert!(
             overlaps(&with_full),
