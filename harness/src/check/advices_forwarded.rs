@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use posfault_proxies::fault::Direction;
 
 use crate::check::host_view::{HostFate, host_fates};
-use crate::check::{CheckInput, Terminals, answers, is_mti};
+use crate::check::{CheckInput, Terminals, is_mti, received_reply};
 use crate::declines;
 use crate::host::Decision;
 use crate::terminal::{TxnResult, is_offline_approval};
@@ -93,9 +93,9 @@ pub(crate) fn check(input: &CheckInput<'_>) -> Vec<String> {
 }
 
 /// Whether the advice for (terminal, STAN) got a final refusal: the host journalled one, or
-/// a valid in-time 0230 to an advice the terminal sent, with a code other than 00, 94 or a
-/// "try later" (91, 96), reached the terminal. A corrupted, late or mismatched 0230 refuses
-/// nothing: the terminal must keep the advice and send it again.
+/// the first valid in-time 0230 the terminal received for a send of it carries a code other
+/// than 00, 94 or a "try later" (91, 96). A corrupted, late or mismatched 0230, or one that
+/// came while the terminal was off, refuses nothing: the advice must be kept and sent again.
 fn refused_for_good(
     input: &CheckInput<'_>,
     fates: &BTreeMap<(String, String), HostFate>,
@@ -111,16 +111,15 @@ fn refused_for_good(
         return true;
     }
     let frames = input.transcript.frames_delivered();
-    let timeout = input.response_timeout();
-    frames.iter().any(|&(sent_at, advice)| {
+    let power_offs = input.transcript.power_offs();
+    frames.iter().enumerate().any(|(i, (_, advice))| {
         advice.dir == Direction::ToHost
             && is_mti(advice.mti.as_deref(), &["0220"])
             && advice.field(41) == Some(terminal)
             && advice.field(11) == Some(stan)
-            && frames.iter().any(|&(at, rsp)| {
-                rsp.field(39).is_some_and(final_no)
-                    && answers((sent_at, advice), (at, rsp), timeout)
-            })
+            && received_reply(input, &frames, &power_offs, i)
+                .and_then(|rsp| rsp.field(39))
+                .is_some_and(final_no)
     })
 }
 
@@ -300,6 +299,16 @@ mod tests {
             (5030, advice_answer("000001", "30")),
         ]);
         assert!(!run(check, &unasked, &settled).is_empty());
+        // A refusal that came while the terminal was off was never read.
+        let unread = transcript(vec![
+            (1000, term(offline("t1", "000001"))),
+            (5010, online("000002")),
+            (5020, frame(ToHost, "0220", "000001", Fate::Forwarded)),
+            (5025, term(TerminalEvent::PowerOff)),
+            (5030, advice_answer("000001", "30")),
+        ]);
+        let f = run(check, &unread, &settled);
+        assert!(f[0].contains("had not reached the host"), "{f:?}");
         // Refused by the host.
         let t = transcript(vec![(1000, term(offline("t1", "000001")))]);
         let mut journal = vec![entry(5030, "0220", "000001", Decision::Declined, "14")];

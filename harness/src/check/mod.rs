@@ -299,22 +299,37 @@ pub(crate) fn reverses(f: &FrameEvent, req: &FrameEvent) -> bool {
             || (f.field(90).is_none() && f.field(61).and_then(|v| v.get(6..12)) == stan))
 }
 
+/// The first valid in-time reply to the request `frames[i]` that the terminal received: one
+/// that [`answers`] it and was not delivered after the terminal lost power (a reply that
+/// arrives while it is off, or after a reboot, was never read).
+pub(crate) fn received_reply<'t>(
+    input: &CheckInput<'_>,
+    frames: &[(At, &'t FrameEvent)],
+    power_offs: &[At],
+    i: usize,
+) -> Option<&'t FrameEvent> {
+    let (at, req) = frames[i];
+    frames[i + 1..]
+        .iter()
+        .find(|&&(rsp_at, rsp)| {
+            answers((at, req), (rsp_at, rsp), input.response_timeout())
+                && !power_offs.iter().any(|&p| at <= p && p <= rsp_at)
+        })
+        .map(|&(_, rsp)| rsp)
+}
+
 /// Financial requests the terminal sent that got no valid reply in time, in order, with their
-/// index in `input.transcript.frames_delivered()`. A reply delivered after the terminal lost power was
-/// never received, so it answers nothing.
+/// index in `input.transcript.frames_delivered()`.
 pub(crate) fn unanswered<'t>(input: &CheckInput<'t>) -> Vec<(usize, At, &'t FrameEvent)> {
     let frames: Vec<(At, &FrameEvent)> = input.transcript.frames_delivered();
     let power_offs = input.transcript.power_offs();
     frames
         .iter()
         .enumerate()
-        .filter(|(i, (at, req))| {
+        .filter(|&(i, (_, req))| {
             req.dir == Direction::ToHost
                 && is_reversible(req)
-                && !frames[i + 1..].iter().any(|&(rsp_at, rsp)| {
-                    answers((*at, req), (rsp_at, rsp), input.response_timeout())
-                        && !power_offs.iter().any(|&p| *at <= p && p <= rsp_at)
-                })
+                && received_reply(input, &frames, &power_offs, i).is_none()
         })
         .map(|(i, &(at, req))| (i, at, req))
         .collect()
