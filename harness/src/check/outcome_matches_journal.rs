@@ -77,7 +77,7 @@ mod tests {
     use crate::host::{Decision, JournalEntry};
     use crate::money::Amount;
     use crate::terminal::{FailReason, Outcome, TerminalEvent};
-    use crate::transcript::At;
+    use crate::transcript::{At, Transcript};
 
     fn entry(seq: u64, mti: &str, decision: Decision, original: Option<u64>) -> JournalEntry {
         JournalEntry {
@@ -167,14 +167,19 @@ mod tests {
         assert!(run(check, &t, &j).is_empty());
     }
 
-    #[test]
-    fn offline_approval_waits_for_its_advice_but_an_online_one_does_not() {
-        let offline = transcript(vec![(
+    /// t1, STAN 000001, reported approved offline (Y1) at 1s.
+    fn approved_offline_at_1s() -> Transcript {
+        transcript(vec![(
             1_000,
             term(TerminalEvent::Outcome(Outcome::approved_offline(
                 "t1", "000001",
             ))),
-        )]);
+        )])
+    }
+
+    #[test]
+    fn offline_approval_waits_for_its_advice_but_an_online_one_does_not() {
+        let offline = approved_offline_at_1s();
         assert!(run(check, &offline, &[]).is_empty());
         let online = transcript(vec![(1_000, term(outcome(TxnResult::Approved, None)))]);
         let f = run(check, &online, &[]);
@@ -184,23 +189,13 @@ mod tests {
     #[test]
     fn posted_advice_counts_as_the_approval() {
         let j = [entry(1, "0220", Decision::Posted, None)];
-        let t = transcript(vec![(
-            1_000,
-            term(TerminalEvent::Outcome(Outcome::approved_offline(
-                "t1", "000001",
-            ))),
-        )]);
+        let t = approved_offline_at_1s();
         assert!(run(check, &t, &j).is_empty());
     }
 
     #[test]
     fn a_refused_advice_is_no_broken_promise_but_a_94_is_a_lost_sale() {
-        let t = transcript(vec![(
-            1_000,
-            term(TerminalEvent::Outcome(Outcome::approved_offline(
-                "t1", "000001",
-            ))),
-        )]);
+        let t = approved_offline_at_1s();
         let mut refused = entry(1, "0220", Decision::Declined, None);
         refused.rc = "14".into();
         assert!(run(check, &t, &[refused.clone()]).is_empty());
@@ -211,12 +206,7 @@ mod tests {
 
     #[test]
     fn approved_offline_after_the_issuer_declined_online_is_caught() {
-        let t = transcript(vec![(
-            1_000,
-            term(TerminalEvent::Outcome(Outcome::approved_offline(
-                "t1", "000001",
-            ))),
-        )]);
+        let t = approved_offline_at_1s();
         let mut declined = entry(1, "0200", Decision::Declined, None);
         declined.rc = "51".into();
         let f = run(check, &t, &[declined]);
