@@ -163,6 +163,23 @@ fn the_generic_scanner_flags_card_like_numbers_only() {
     assert!(pan_like("542523******9903").is_empty(), "masked");
 }
 
+/// Every file below `dir`, at any depth.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
 /// Every committed snapshot (catalogue transcripts, reports) is an output file a reader may
 /// be handed: no scenario PAN may show in it, as digits, as the hex of its ASCII or packed in
 /// BCD (cup), and no other value may look like a card number. Frame dumps (`hex:` lines) are
@@ -170,20 +187,9 @@ fn the_generic_scanner_flags_card_like_numbers_only() {
 /// next fields, so only known numbers can be found there.
 #[test]
 fn no_committed_snapshot_shows_a_pan() {
-    let mut scenarios = Vec::new();
-    let mut dirs = vec![root().join("scenarios")];
-    while let Some(dir) = dirs.pop() {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|x| x == "yaml") {
-                scenarios.push(path);
-            }
-        }
-    }
-    let pans: BTreeSet<String> = scenarios
+    let pans: BTreeSet<String> = files_under(&root().join("scenarios"))
         .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "yaml"))
         .flat_map(|f| {
             let s = load_file(f).unwrap_or_else(|e| panic!("{}: {e:?}", f.display()));
             s.host.cards.into_iter().map(|c| c.pan.reveal().to_string())
@@ -194,18 +200,7 @@ fn no_committed_snapshot_shows_a_pan() {
         .iter()
         .map(|p| p.bytes().map(|b| format!("{b:02X}")).collect())
         .collect();
-    let mut snapshots = Vec::new();
-    let mut dirs = vec![root().join("snapshots")];
-    while let Some(dir) = dirs.pop() {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                snapshots.push(path);
-            }
-        }
-    }
+    let snapshots = files_under(&root().join("snapshots"));
     assert!(snapshots.len() > 100, "{} snapshots", snapshots.len());
     for f in snapshots {
         let text = std::fs::read_to_string(&f).unwrap();
